@@ -1,0 +1,142 @@
+import { Schema, SchemaGetter } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { DataUnavailable, InvalidRequest, NotReady, UnknownSymbol } from "./ApiErrors.ts"
+import { BarSeries } from "./Bar.ts"
+import { DateString } from "./CalendarDate.ts"
+import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
+import { IndicatorName, IndicatorSeries } from "./Indicator.ts"
+import { Instrument, InstrumentPage } from "./Instrument.ts"
+import { Adjust, Interval } from "./Interval.ts"
+import { QuoteList } from "./Quote.ts"
+import { Market, Symbol } from "./Symbol.ts"
+
+export const MAX_QUOTE_SYMBOLS = 100
+export const MAX_BARS = 5000
+
+const intBetween = (name: string, minimum: number, maximum: number) =>
+  Schema.NumberFromString.check(
+    Schema.makeFilter(
+      (n: number) =>
+        (Number.isInteger(n) && n >= minimum && n <= maximum) ||
+        `${name} must be a whole number from ${minimum} to ${maximum}`
+    )
+  )
+
+/** `A,B,C` → symbols, each checked; 1 to 100 of them. */
+export const SymbolList = Schema.String.pipe(
+  Schema.decodeTo(Schema.Array(Symbol), {
+    decode: SchemaGetter.transform((s: string) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0)),
+    encode: SchemaGetter.transform((xs: ReadonlyArray<string>) => xs.join(","))
+  }),
+  Schema.check(
+    Schema.makeFilter((xs: ReadonlyArray<string>) =>
+      (xs.length >= 1 && xs.length <= MAX_QUOTE_SYMBOLS) ||
+      `symbols must list 1 to ${MAX_QUOTE_SYMBOLS} symbols separated by commas, got ${xs.length}`
+    )
+  )
+).annotate({ description: `comma-separated symbols, at most ${MAX_QUOTE_SYMBOLS}, e.g. 600519.SH,AAPL.US` })
+
+const Query = Schema.String.check(
+  Schema.makeFilter((s: string) => s.length <= 64 || "q must be at most 64 characters")
+)
+
+export class InstrumentsGroup extends HttpApiGroup.make("instruments")
+  .add(
+    HttpApiEndpoint.get("list", "/instruments", {
+      query: {
+        market: Schema.optionalKey(Market),
+        q: Schema.optionalKey(Query.annotate({ description: "matches symbol or name, case-insensitive" })),
+        limit: Schema.optionalKey(intBetween("limit", 1, 1000).annotate({ description: "default 100" })),
+        offset: Schema.optionalKey(intBetween("offset", 0, 1_000_000).annotate({ description: "default 0" }))
+      },
+      success: InstrumentPage,
+      error: InvalidRequest
+    }).annotate(OpenApi.Summary, "List or search instruments"),
+    HttpApiEndpoint.get("get", "/instruments/:symbol", {
+      params: { symbol: Symbol },
+      success: Instrument,
+      error: UnknownSymbol
+    }).annotate(OpenApi.Summary, "One instrument")
+  )
+  .prefix("/v1")
+{}
+
+export class QuotesGroup extends HttpApiGroup.make("quotes")
+  .add(
+    HttpApiEndpoint.get("list", "/quotes", {
+      query: { symbols: SymbolList },
+      success: QuoteList,
+      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
+    }).annotate(OpenApi.Summary, "Latest quote per symbol")
+  )
+  .prefix("/v1")
+{}
+
+export class BarsGroup extends HttpApiGroup.make("bars")
+  .add(
+    HttpApiEndpoint.get("get", "/bars/:symbol", {
+      params: { symbol: Symbol },
+      query: {
+        interval: Schema.optionalKey(Interval.annotate({ description: "default 1d" })),
+        from: Schema.optionalKey(DateString.annotate({ description: "first date, default one year before `to`" })),
+        to: Schema.optionalKey(DateString.annotate({ description: "last date, default today" })),
+        adjust: Schema.optionalKey(Adjust.annotate({ description: "default none" }))
+      },
+      success: BarSeries,
+      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
+    }).annotate(OpenApi.Summary, "K-line bars of one symbol")
+  )
+  .prefix("/v1")
+{}
+
+export class IndicatorsGroup extends HttpApiGroup.make("indicators")
+  .add(
+    HttpApiEndpoint.get("get", "/indicators/:symbol", {
+      params: { symbol: Symbol },
+      query: {
+        name: IndicatorName,
+        period: Schema.optionalKey(intBetween("period", 2, 250)),
+        interval: Schema.optionalKey(Interval),
+        from: Schema.optionalKey(DateString),
+        to: Schema.optionalKey(DateString),
+        adjust: Schema.optionalKey(Adjust)
+      },
+      success: IndicatorSeries,
+      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
+    }).annotate(OpenApi.Summary, "Technical indicator series: sma, ema, macd 12/26/9, rsi (Wilder), boll 20/2")
+  )
+  .prefix("/v1")
+{}
+
+export const Health = Schema.Struct({ status: Schema.Literal("ok") })
+export const Readiness = Schema.Struct({
+  status: Schema.Literal("ready"),
+  checks: Schema.Record(Schema.String, Schema.String)
+})
+
+export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("health", "/health", { success: Health }).annotate(
+      OpenApi.Summary,
+      "Liveness: the process answers"
+    ),
+    HttpApiEndpoint.get("ready", "/ready", { success: Readiness, error: NotReady }).annotate(
+      OpenApi.Summary,
+      "Readiness: store reachable and migrated"
+    )
+  )
+{}
+
+export class MarketgateApi extends HttpApi.make("marketgate")
+  .add(InstrumentsGroup)
+  .add(QuotesGroup)
+  .add(BarsGroup)
+  .add(IndicatorsGroup)
+  .add(SystemGroup)
+  .annotateMerge(OpenApi.annotations({
+    title: "marketgate",
+    version: "1",
+    description: "Market data for China A-shares (SH, SZ) and US equities. Every /v1 answer is an envelope.",
+    transform: envelopeOpenApi
+  }))
+{}

@@ -1,0 +1,19 @@
+import { MarketgateApi } from "@marketgate/domain/Api"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { MarketData } from "../MarketData/MarketData.ts"
+
+export const BarsHttp = HttpApiBuilder.group(
+  MarketgateApi,
+  "bars",
+  Effect.fn(function*(handlers) {
+    const marketData = yield* MarketData
+    return handlers.handle("get", ({ params, query }) =>
+      marketData.bars(params.symbol, {
+        interval: query.interval ?? "1d",
+        from: query.from,
+        to: query.to,
+        adjust: query.adjust ?? "none"
+      }))
+  })
+)

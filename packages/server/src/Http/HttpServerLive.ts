@@ -1,0 +1,43 @@
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { MarketgateApi } from "@marketgate/domain/Api"
+import { Config, Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { createServer } from "node:http"
+import { BarsHttp } from "./BarsHttp.ts"
+import { HttpMetrics } from "./HttpMetrics.ts"
+import { IndicatorsHttp } from "./IndicatorsHttp.ts"
+import { InstrumentsHttp } from "./InstrumentsHttp.ts"
+import { MetricsRoute, NotFoundRoutes } from "./OperationalRoutes.ts"
+import { QuotesHttp } from "./QuotesHttp.ts"
+import { Readiness } from "./Readiness.ts"
+import { requestEnvelope } from "./RequestEnvelope.ts"
+import { SystemHttp } from "./SystemHttp.ts"
+
+const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SystemHttp])
+)
+
+/** Every route, each wrapped by the request envelope middleware. */
+export const Routes = Layer.mergeAll(
+  ApiRoutes,
+  HttpApiScalar.layer(MarketgateApi, { path: "/docs" }),
+  MetricsRoute,
+  NotFoundRoutes
+).pipe(Layer.provide(requestEnvelope.layer), Layer.provide([HttpMetrics.layer, Readiness.layer]))
+
+/**
+ * The app served over HTTP. The pass-through middleware makes the server open
+ * a span per request (and so a trace id) even without an exporter; the
+ * built-in request logger is off because the envelope middleware logs.
+ */
+export const serve = <E, R>(routes: Layer.Layer<never, E, R>) =>
+  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true, middleware: (app) => app })
+
+export const layerConfig = Layer.unwrap(
+  Effect.gen(function*() {
+    const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
+    const host = yield* Config.String("HOST").pipe(Config.withDefault("0.0.0.0"))
+    return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
+  })
+)

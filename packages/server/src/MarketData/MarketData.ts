@@ -1,0 +1,185 @@
+import { DataUnavailable, InvalidRequest, type UnknownSymbol } from "@marketgate/domain/ApiErrors"
+import { adjustDailyBars } from "@marketgate/domain/Adjustment"
+import type { Bar, BarSeries, DailyBar } from "@marketgate/domain/Bar"
+import { aggregateBars } from "@marketgate/domain/BarAggregation"
+import { fromDayNumber } from "@marketgate/domain/CalendarDate"
+import { type IndicatorName, type IndicatorSeries, indicatorDefaults } from "@marketgate/domain/Indicator"
+import { computeIndicator, effectiveParams, warmupBars } from "@marketgate/domain/indicators/ComputeIndicator"
+import type { Instrument } from "@marketgate/domain/Instrument"
+import { type Adjust, type Interval, type IntradayInterval, isIntraday } from "@marketgate/domain/Interval"
+import type { Quote } from "@marketgate/domain/Quote"
+import type { Symbol } from "@marketgate/domain/Symbol"
+import { Clock, Context, Effect, Layer } from "effect"
+import { MarketCache } from "../Cache/MarketCache.ts"
+import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
+import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
+import { MarketDataSource } from "../Sources/MarketDataSource.ts"
+import { DailyBarRepo } from "../Store/DailyBarRepo.ts"
+import { barCount, ensureWithinLimit, type ResolvedRange, resolveRange, widenToPeriods } from "./BarRange.ts"
+import { DailyHistory } from "./DailyHistory.ts"
+
+export interface BarsQuery {
+  readonly interval: Interval
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly adjust: Adjust
+}
+
+export interface IndicatorQuery {
+  readonly name: IndicatorName
+  readonly period?: number | undefined
+  readonly interval: Interval
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly adjust: Adjust
+}
+
+type ReadError = InvalidRequest | UnknownSymbol | DataUnavailable
+
+/**
+ * The read path behind the REST API: validate against the catalog and the
+ * calendar, answer from the cache, else from the store, else from the provider.
+ */
+export class MarketData extends Context.Service<MarketData, {
+  readonly bars: (symbol: Symbol, query: BarsQuery) => Effect.Effect<BarSeries, ReadError>
+  readonly quotes: (symbols: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Quote>, UnknownSymbol | DataUnavailable>
+  readonly indicator: (symbol: Symbol, query: IndicatorQuery) => Effect.Effect<IndicatorSeries, ReadError>
+}>()("@marketgate/server/MarketData/MarketData") {
+  static readonly layer = Layer.effect(
+    MarketData,
+    Effect.gen(function*() {
+      const catalog = yield* InstrumentCatalog
+      const calendars = yield* TradingCalendars
+      const history = yield* DailyHistory
+      const repo = yield* DailyBarRepo
+      const source = yield* MarketDataSource
+      const cache = yield* MarketCache
+
+      // qfq scales history to the latest factor; if the store cannot say, the range's own last bar does.
+      const latestFactor = (symbol: string, daily: ReadonlyArray<DailyBar>) =>
+        repo.latestAdjFactor(symbol).pipe(Effect.orElseSucceed(() => daily.at(-1)?.adjFactor ?? 1))
+
+      const adjusted = (instrument: Instrument, range: ResolvedRange, adjust: Adjust) =>
+        Effect.gen(function*() {
+          const daily = yield* history.sessions(instrument, range.from, range.to)
+          const factor = adjust === "qfq" ? yield* latestFactor(instrument.symbol, daily) : 1
+          return adjustDailyBars(daily, adjust, factor)
+        })
+
+      const periodBars = (instrument: Instrument, interval: "1d" | "1w" | "1M", range: ResolvedRange, adjust: Adjust) =>
+        interval === "1d"
+          ? adjusted(instrument, range, adjust)
+          : Effect.map(adjusted(instrument, widenToPeriods(range, interval), adjust), (d) => aggregateBars(d, interval))
+
+      const intradayBars = (instrument: Instrument, interval: IntradayInterval, range: ResolvedRange) =>
+        source.intradayBars(instrument.symbol, interval, fromDayNumber(range.from), fromDayNumber(range.to)).pipe(
+          Effect.map((bars) =>
+            bars.map((b): Bar => ({
+              date: b.date,
+              ts: new Date(b.ts).toISOString(),
+              open: b.open,
+              high: b.high,
+              low: b.low,
+              close: b.close,
+              volume: b.volume,
+              amount: b.amount,
+              suspended: false
+            }))
+          ),
+          Effect.mapError((error) =>
+            new DataUnavailable({
+              message: `no provider could supply ${interval} bars for ${instrument.symbol} (${error.message}); try again shortly`
+            })
+          )
+        )
+
+      const bars = Effect.fn("MarketData.bars")(function*(symbol: Symbol, query: BarsQuery) {
+        const instrument = yield* catalog.lookup(symbol)
+        const calendar = calendars.of(instrument.exchange)
+        const now = yield* Clock.currentTimeMillis
+        const range = yield* resolveRange(calendar, now, query.from, query.to)
+        if (isIntraday(query.interval) && query.adjust !== "none") {
+          return yield* new InvalidRequest({
+            message: "adjust applies to 1d, 1w and 1M bars; intraday bars are served as traded, use adjust=none"
+          })
+        }
+        yield* ensureWithinLimit(barCount(calendar, instrument, query.interval, range, now))
+        const from = fromDayNumber(range.from)
+        const to = fromDayNumber(range.to)
+        const interval = query.interval
+        const key = `${symbol}:${interval}:${from}:${to}:${query.adjust}`
+        const load = isIntraday(interval)
+          ? intradayBars(instrument, interval, range)
+          : periodBars(instrument, interval as "1d" | "1w" | "1M", range, query.adjust)
+        const series = yield* cache.getOrLoad(
+          isIntraday(interval) ? "intraday" : "daily",
+          key,
+          Effect.map(load, (list): BarSeries => ({ symbol, interval, adjust: query.adjust, from, to, bars: list }))
+        )
+        return series
+      })
+
+      const quotes = Effect.fn("MarketData.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
+        const unique = [...new Set(symbols)]
+        for (const symbol of unique) yield* catalog.lookup(symbol)
+        const found = yield* cache.getOrLoadMany("quote", unique, (missing) =>
+          source.quotes(missing as ReadonlyArray<Symbol>).pipe(
+            Effect.map((list) => new Map(list.map((q) => [q.symbol as string, q]))),
+            Effect.mapError((error) =>
+              new DataUnavailable({ message: `no provider could supply quotes (${error.message}); try again shortly` })
+            )
+          ))
+        return unique.flatMap((s) => {
+          const q = found.get(s)
+          return q === undefined ? [] : [q]
+        })
+      })
+
+      const indicator = Effect.fn("MarketData.indicator")(function*(symbol: Symbol, query: IndicatorQuery) {
+        const instrument = yield* catalog.lookup(symbol)
+        if (isIntraday(query.interval)) {
+          return yield* new InvalidRequest({ message: "indicators are computed on 1d, 1w or 1M bars; use one of those intervals" })
+        }
+        if (query.name === "macd" && query.period !== undefined) {
+          return yield* new InvalidRequest({ message: "macd uses the standard 12/26/9 periods; omit period" })
+        }
+        const interval = query.interval as "1d" | "1w" | "1M"
+        const period = query.period ?? indicatorDefaults[query.name].period
+        const calendar = calendars.of(instrument.exchange)
+        const now = yield* Clock.currentTimeMillis
+        const range = yield* resolveRange(calendar, now, query.from, query.to)
+        yield* ensureWithinLimit(barCount(calendar, instrument, interval, range, now))
+        const from = fromDayNumber(range.from)
+        const to = fromDayNumber(range.to)
+        const key = `${symbol}:${query.name}:${period}:${interval}:${from}:${to}:${query.adjust}`
+        return yield* cache.getOrLoad(
+          "daily",
+          key,
+          Effect.gen(function*() {
+            // Warm-up history before `from`, so a value never depends on where the request starts.
+            const warmup = warmupBars(query.name, period)
+            const start = interval === "1d"
+              ? calendar.sessionsBefore(range.from, warmup)
+              : range.from - warmup * (interval === "1w" ? 7 : 31)
+            const withHistory = yield* periodBars(instrument, interval, { from: start, to: range.to }, query.adjust)
+            const traded = withHistory.filter((b) => !b.suspended)
+            const rows = computeIndicator(query.name, traded.map((b) => b.close), period)
+            const points = traded.flatMap((b, i) => (b.date >= from && b.date <= to ? [{ date: b.date, values: rows[i]! }] : []))
+            return {
+              symbol,
+              name: query.name,
+              params: effectiveParams(query.name, period),
+              interval,
+              adjust: query.adjust,
+              from,
+              to,
+              points
+            } satisfies IndicatorSeries
+          })
+        )
+      })
+
+      return MarketData.of({ bars, quotes, indicator })
+    })
+  )
+}

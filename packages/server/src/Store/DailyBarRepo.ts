@@ -1,0 +1,142 @@
+import type { DailyBar } from "@marketgate/domain/Bar"
+import type { IsoDate } from "@marketgate/domain/CalendarDate"
+import { Context, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql"
+import { StoreError } from "./StoreError.ts"
+
+/** A bar to store, with where and when it came from. */
+export interface DailyBarRow extends DailyBar {
+  readonly symbol: string
+  readonly source: string
+  /** Epoch ms. */
+  readonly fetchedAt: number
+  readonly ingestRunId: number | null
+}
+
+const CHUNK = 5000
+
+const sameBar = (a: DailyBar, b: DailyBar) =>
+  a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume &&
+  a.amount === b.amount && a.adjFactor === b.adjFactor && a.suspended === b.suspended
+
+/** The `bars_daily` table: one row per (symbol, session), written by idempotent upserts. */
+export class DailyBarRepo extends Context.Service<DailyBarRepo, {
+  /** Stored bars of `symbol` in [from, to], ascending. */
+  readonly range: (symbol: string, from: IsoDate, to: IsoDate) => Effect.Effect<ReadonlyArray<DailyBar>, StoreError>
+  /** The latest stored bar strictly before `date`. */
+  readonly lastBefore: (symbol: string, date: IsoDate) => Effect.Effect<Option.Option<DailyBar>, StoreError>
+  /** The adjustment factor of the latest stored bar (1 with no bars): qfq's reference. */
+  readonly latestAdjFactor: (symbol: string) => Effect.Effect<number, StoreError>
+  /** Insert or update by (symbol, date); returns how many rows were written (unchanged rows are skipped). */
+  readonly upsert: (rows: ReadonlyArray<DailyBarRow>) => Effect.Effect<number, StoreError>
+}>()("@marketgate/server/Store/DailyBarRepo") {
+  static readonly layer = Layer.effect(
+    DailyBarRepo,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+
+      const range = Effect.fn("DailyBarRepo.range")(
+        function*(symbol: string, from: IsoDate, to: IsoDate) {
+          return yield* sql<DailyBar>`
+            SELECT to_char(date, 'YYYY-MM-DD') AS date, open, high, low, close,
+                   volume::float8 AS volume, amount, adj_factor AS "adjFactor", suspended
+            FROM bars_daily
+            WHERE symbol = ${symbol} AND date BETWEEN ${from}::date AND ${to}::date
+            ORDER BY date`
+        },
+        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.range", cause }))
+      )
+
+      const lastBefore = Effect.fn("DailyBarRepo.lastBefore")(
+        function*(symbol: string, date: IsoDate) {
+          const rows = yield* sql<DailyBar>`
+            SELECT to_char(date, 'YYYY-MM-DD') AS date, open, high, low, close,
+                   volume::float8 AS volume, amount, adj_factor AS "adjFactor", suspended
+            FROM bars_daily
+            WHERE symbol = ${symbol} AND date < ${date}::date
+            ORDER BY date DESC LIMIT 1`
+          return Option.fromNullishOr(rows[0])
+        },
+        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.lastBefore", cause }))
+      )
+
+      const latestAdjFactor = Effect.fn("DailyBarRepo.latestAdjFactor")(
+        function*(symbol: string) {
+          const rows = yield* sql<{ adj_factor: number }>`
+            SELECT adj_factor FROM bars_daily WHERE symbol = ${symbol} ORDER BY date DESC LIMIT 1`
+          return rows[0]?.adj_factor ?? 1
+        },
+        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.latestAdjFactor", cause }))
+      )
+
+      const upsertChunk = (rows: ReadonlyArray<DailyBarRow>) => {
+        const col = <K extends keyof DailyBarRow>(k: K) => rows.map((r) => r[k])
+        // Numbers travel as text: the driver infers one array type per
+        // parameter and would reject a mix of integers and fractions.
+        const num = <K extends "open" | "high" | "low" | "close" | "volume" | "amount" | "adjFactor">(k: K) =>
+          rows.map((r) => String(r[k]))
+        return sql<{ inserted: boolean }>`
+          INSERT INTO bars_daily
+            (symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id)
+          SELECT t.symbol, t.date, t.open, t.high, t.low, t.close, t.volume, t.amount, t.adj_factor,
+                 t.suspended, t.source, t.fetched_at, NULLIF(t.ingest_run_id, '')::bigint
+          FROM unnest(
+            ${col("symbol")}::text[], ${col("date")}::date[], ${num("open")}::float8[], ${num("high")}::float8[],
+            ${num("low")}::float8[], ${num("close")}::float8[], ${num("volume")}::bigint[], ${num("amount")}::float8[],
+            ${num("adjFactor")}::float8[], ${col("suspended").map(String)}::boolean[], ${col("source")}::text[],
+            ${col("fetchedAt").map((ms) => new Date(ms).toISOString())}::timestamptz[],
+            ${col("ingestRunId").map((id) => (id === null ? "" : String(id)))}::text[]
+          ) AS t(symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id)
+          ON CONFLICT (symbol, date) DO UPDATE SET
+            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+            volume = excluded.volume, amount = excluded.amount, adj_factor = excluded.adj_factor,
+            suspended = excluded.suspended, source = excluded.source, fetched_at = excluded.fetched_at,
+            ingest_run_id = excluded.ingest_run_id
+          WHERE (bars_daily.open, bars_daily.high, bars_daily.low, bars_daily.close, bars_daily.volume,
+                 bars_daily.amount, bars_daily.adj_factor, bars_daily.suspended)
+            IS DISTINCT FROM (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume,
+                 excluded.amount, excluded.adj_factor, excluded.suspended)
+          RETURNING (xmax = 0) AS inserted`
+      }
+
+      const upsert = Effect.fn("DailyBarRepo.upsert")(
+        function*(rows: ReadonlyArray<DailyBarRow>) {
+          yield* Effect.annotateCurrentSpan({ rows: rows.length })
+          let written = 0
+          for (let i = 0; i < rows.length; i += CHUNK) {
+            written += (yield* upsertChunk(rows.slice(i, i + CHUNK))).length
+          }
+          return written
+        },
+        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.upsert", cause }))
+      )
+
+      return DailyBarRepo.of({ range, lastBefore, latestAdjFactor, upsert })
+    })
+  )
+
+  /** In memory, for tests that swap the store out. Same semantics as the SQL layer. */
+  static readonly layerMemory = Layer.sync(DailyBarRepo, () => {
+    const bySymbol = new Map<string, Map<string, DailyBar>>()
+    const sorted = (symbol: string) =>
+      [...(bySymbol.get(symbol)?.values() ?? [])].sort((a, b) => (a.date < b.date ? -1 : 1))
+    return DailyBarRepo.of({
+      range: (symbol, from, to) => Effect.sync(() => sorted(symbol).filter((b) => b.date >= from && b.date <= to)),
+      lastBefore: (symbol, date) =>
+        Effect.sync(() => Option.fromNullishOr(sorted(symbol).filter((b) => b.date < date).at(-1))),
+      latestAdjFactor: (symbol) => Effect.sync(() => sorted(symbol).at(-1)?.adjFactor ?? 1),
+      upsert: (rows) =>
+        Effect.sync(() => {
+          let written = 0
+          for (const { fetchedAt: _f, ingestRunId: _i, source: _s, symbol, ...bar } of rows) {
+            let bars = bySymbol.get(symbol)
+            if (bars === undefined) bySymbol.set(symbol, bars = new Map())
+            const old = bars.get(bar.date)
+            if (old === undefined || !sameBar(old, bar)) written++
+            bars.set(bar.date, bar)
+          }
+          return written
+        })
+    })
+  })
+}

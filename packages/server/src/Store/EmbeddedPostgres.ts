@@ -1,0 +1,47 @@
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Data, Effect } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
+  readonly dataDir: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `could not open the embedded PostgreSQL in '${this.dataDir}': ${String(this.cause)}`
+  }
+}
+
+/**
+ * PGlite (PostgreSQL compiled to WASM) persisted in `dataDir`, served over the
+ * PostgreSQL wire protocol on a private Unix socket so the app talks to it with
+ * the same `@effect/sql-pg` client and the same SQL as a real server.
+ * Returns the socket path; closing the scope stops the server and the database.
+ */
+export const acquireEmbeddedPostgres = (dataDir: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        await Fs.mkdir(dataDir, { recursive: true })
+        const db = await PGlite.create({ dataDir })
+        // A private directory (mode 0700) keeps the unauthenticated socket
+        // reachable by this user only.
+        const socketDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "marketgate-pg-"))
+        const socketPath = Path.join(socketDir, ".s.PGSQL.5432")
+        // PGlite is single-session; the client pool keeps one connection and the
+        // spare slots only let it reconnect after a broken socket.
+        const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 4 })
+        await server.start()
+        return { db, server, socketDir, socketPath }
+      },
+      catch: (cause) => new EmbeddedPostgresError({ dataDir, cause })
+    }),
+    ({ db, server, socketDir }) =>
+      Effect.promise(async () => {
+        await server.stop()
+        await db.close()
+        await Fs.rm(socketDir, { recursive: true, force: true })
+      })
+  ).pipe(Effect.map(({ socketPath }) => socketPath))
