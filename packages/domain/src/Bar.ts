@@ -33,15 +33,19 @@ export const BarSeries = Schema.Struct({
 }).annotate({ identifier: "BarSeries" })
 export type BarSeries = typeof BarSeries.Type
 
-/** A daily bar as stored: unadjusted prices plus the cumulative adjustment factor. */
-export interface DailyBar {
-  readonly date: string
+/** Prices, volume (shares) and amount (turnover) of one bar. */
+export interface Ohlcv {
   readonly open: number
   readonly high: number
   readonly low: number
   readonly close: number
   readonly volume: number
   readonly amount: number
+}
+
+/** A daily bar as stored: unadjusted prices plus the cumulative adjustment factor. */
+export interface DailyBar extends Ohlcv {
+  readonly date: string
   readonly adjFactor: number
   readonly suspended: boolean
 }

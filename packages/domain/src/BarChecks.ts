@@ -1,14 +1,10 @@
-/** Invariants every stored bar satisfies; a bar that breaks one is never stored or served. */
-export interface OhlcvBar {
-  readonly open: number
-  readonly high: number
-  readonly low: number
-  readonly close: number
-  readonly volume: number
-}
+import type { Ohlcv } from "./Bar.ts"
 
-/** Why a bar is impossible, or undefined when it is consistent. */
-export const ohlcViolation = (bar: OhlcvBar): string | undefined => {
+/**
+ * Invariants every stored bar satisfies; a bar that breaks one is never stored
+ * or served. Why a bar is impossible, or undefined when it is consistent.
+ */
+export const ohlcViolation = (bar: Pick<Ohlcv, "open" | "high" | "low" | "close" | "volume">): string | undefined => {
   const { close, high, low, open, volume } = bar
   if (![open, high, low, close, volume].every(Number.isFinite)) return "a price or the volume is not a finite number"
   if (open <= 0 || high <= 0 || low <= 0 || close <= 0) return "a price is not positive"

@@ -1,4 +1,6 @@
+import type { PgClient } from "@effect/sql-pg"
 import { Layer } from "effect"
+import type { SqlClient } from "effect/sql"
 import { MarketCache } from "./Cache/MarketCache.ts"
 import { TradingCalendars } from "./Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "./Http/HttpServerLive.ts"
@@ -7,27 +9,48 @@ import { DailyHistory } from "./MarketData/DailyHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
+import type { MarketDataSource } from "./Sources/MarketDataSource.ts"
 import * as Sources from "./Sources/SourcesLayer.ts"
 import * as Database from "./Store/Database.ts"
 import { DailyBarRepo } from "./Store/DailyBarRepo.ts"
 import { InstrumentRepo } from "./Store/InstrumentRepo.ts"
 
+/** The parts a deployment (or a test) chooses; everything else is derived from them. */
+export interface AppParts<E> {
+  readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E>
+  readonly source: Layer.Layer<MarketDataSource, E, TradingCalendars | MetricsRegistry>
+  readonly cache: Layer.Layer<MarketCache, E, MetricsRegistry>
+  readonly history: Layer.Layer<DailyHistory, E, TradingCalendars | DailyBarRepo | MarketDataSource | MetricsRegistry>
+  readonly calendars: Layer.Layer<TradingCalendars, E>
+  readonly metrics: Layer.Layer<MetricsRegistry, E>
+}
+
 /**
- * The whole service, composed in one place. Each line is a Layer a test can
- * swap: the store, the provider, the cache, the calendars.
+ * The services behind the HTTP API, composed in one place from the chosen
+ * parts. Tests build the same graph with fakes for any part.
  */
-const Base = Layer.mergeAll(MetricsRegistry.layer, TradingCalendars.layerConfig)
+export const services = <E>(parts: AppParts<E>) => {
+  const base = Layer.mergeAll(parts.metrics, parts.calendars)
+  const store = Layer.mergeAll(InstrumentRepo.layer, DailyBarRepo.layer).pipe(Layer.provideMerge(parts.database))
+  const core = Layer.mergeAll(store, parts.source, parts.cache).pipe(Layer.provideMerge(base))
+  return MarketData.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, parts.history)),
+    Layer.provideMerge(core)
+  )
+}
 
-const Store = Layer.mergeAll(InstrumentRepo.layer, DailyBarRepo.layer).pipe(Layer.provideMerge(Database.layerConfig))
+/** Every part as configured by the environment (see docs/configuration.md). */
+export const configuredParts: AppParts<unknown> = {
+  database: Database.layerConfig,
+  source: Sources.layerConfig,
+  cache: MarketCache.layerConfig,
+  history: DailyHistory.layerConfig,
+  calendars: TradingCalendars.layerConfig,
+  metrics: MetricsRegistry.layer
+}
 
-const Core = Layer.mergeAll(Store, Sources.layerConfig, MarketCache.layerConfig).pipe(Layer.provideMerge(Base))
-
-const ReadPath = MarketData.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, DailyHistory.layerConfig)),
-  Layer.provideMerge(Core)
-)
-
+/** The HTTP service with every part as configured, logging as `LOG_FORMAT`/`LOG_LEVEL` say. */
 export const AppLayer = HttpServerLive.layerConfig.pipe(
-  Layer.provide(ReadPath),
+  Layer.provide(services(configuredParts)),
   Layer.provide(Logging.layerConfig)
 )

@@ -25,7 +25,9 @@ export const effectiveParams = (name: IndicatorName, period: number): Record<str
 /**
  * Bars of history needed before the first requested date so the values do not
  * depend on where the series starts: recursive (EMA-type) indicators forget
- * their seed geometrically, 250 bars leaves less than 1e-6 of it.
+ * their seed geometrically. EMA keeps (1 − 2/(p+1))^n of it, about e^−20 after
+ * 10·p bars; Wilder's RSI smooths by 1/p, so keeps (1 − 1/p)^n and needs 20·p
+ * bars for the same (10·p would leave e^−10 ≈ 5e-5).
  */
 export const warmupBars = (name: IndicatorName, period: number): number => {
   switch (name) {
@@ -33,8 +35,9 @@ export const warmupBars = (name: IndicatorName, period: number): number => {
     case "boll":
       return period - 1
     case "ema":
-    case "rsi":
       return Math.max(10 * period, 250)
+    case "rsi":
+      return Math.max(20 * period, 250)
     case "macd":
       return 300
   }

@@ -27,18 +27,29 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1({
   }
 })
 
+// `Expected "1d" | "1w"` → `expected one of 1d, 1w`
+const literalUnion = /^Expected ((?:"[^"]*"(?: \| )?)+)$/
+
+const polish = (message: string, raw: unknown): string => {
+  const m = literalUnion.exec(message)
+  const text = m === null ? message : `expected one of ${m[1]!.split(" | ").map((s) => s.slice(1, -1)).join(", ")}`
+  return typeof raw === "string" && !text.includes(", got ") && !text.includes(`'${raw}'`) ? `${text}, got '${raw}'` : text
+}
+
 /**
  * Turns a request-decoding failure into sentences a person can act on:
- * `query parameter 'interval': Expected "1m" | … | "1M", got "2d"`.
+ * `query parameter 'interval': expected one of 1m, …, 1M, got '2d'`.
+ * `raw` holds the values as sent (query string or path parameters).
  */
 export const describeDecodeFailure = (
   kind: string,
-  error: Schema.SchemaError
+  error: Schema.SchemaError,
+  raw: Readonly<Record<string, unknown>>
 ): { readonly message: string; readonly details: ReadonlyArray<FieldProblem> } => {
-  const details = formatter(error.issue).issues.map((i): FieldProblem => ({
-    path: i.path?.map(String).join(".") ?? "",
-    message: i.message
-  }))
+  const details = formatter(error.issue).issues.map((i): FieldProblem => {
+    const path = i.path?.map(String).join(".") ?? ""
+    return { path, message: i.message === "is required" ? i.message : polish(i.message, raw[path]) }
+  })
   const label = where[kind] ?? "field"
   const message = details.length === 0
     ? `the request's ${label}s are invalid`

@@ -32,7 +32,7 @@ export const Routes = Layer.mergeAll(
  * built-in request logger is off because the envelope middleware logs.
  */
 export const serve = <E, R>(routes: Layer.Layer<never, E, R>) =>
-  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true, middleware: (app) => app })
+  HttpRouter.serve(routes, { disableLogger: true, middleware: (app) => app })
 
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {

@@ -1,13 +1,16 @@
 import { MarketgateApi } from "@marketgate/domain/Api"
+import { IndicatorSeries } from "@marketgate/domain/Indicator"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { MarketData } from "../MarketData/MarketData.ts"
+import { jsonEncoder } from "./EncodedJson.ts"
 
 export const IndicatorsHttp = HttpApiBuilder.group(
   MarketgateApi,
   "indicators",
   Effect.fn(function*(handlers) {
     const marketData = yield* MarketData
+    const json = jsonEncoder(IndicatorSeries)
     return handlers.handle("get", ({ params, query }) =>
       marketData.indicator(params.symbol, {
         name: query.name,
@@ -16,6 +19,6 @@ export const IndicatorsHttp = HttpApiBuilder.group(
         from: query.from,
         to: query.to,
         adjust: query.adjust ?? "none"
-      }))
+      }).pipe(Effect.flatMap(json.response)))
   })
 )

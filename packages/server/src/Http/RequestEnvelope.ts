@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, type Types } from "effect"
+import { Cause, Context, Effect, Exit, LogLevel, References, Tracer, type Types } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
 import { RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
@@ -20,29 +20,33 @@ const messageFor = (status: number) => defaultMessages[status] ?? `request faile
 const isDie = (reason: Cause.Reason<unknown>): reason is Cause.Die => reason._tag === "Die"
 
 /** A decode failure of the request (path, query, body) is the caller's mistake: 400 with what to fix. */
-const decodeFailure = (cause: Cause.Cause<unknown>) => {
+const decodeFailure = (
+  cause: Cause.Cause<unknown>,
+  request: HttpServerRequest.HttpServerRequest,
+  params: Readonly<Record<string, unknown>>
+) => {
   const defect = cause.reasons.find(isDie)?.defect
-  return HttpApiSchemaError.is(defect) && defect.kind !== "Body" && defect.kind !== "ResponseHeaders"
-    ? describeDecodeFailure(defect.kind, defect.cause)
-    : undefined
+  if (!HttpApiSchemaError.is(defect) || defect.kind === "Body" || defect.kind === "ResponseHeaders") return undefined
+  const raw = defect.kind === "Params"
+    ? params
+    : defect.kind === "Query"
+    ? Object.fromEntries(new URLSearchParams(request.url.split("?")[1] ?? ""))
+    : {}
+  return describeDecodeFailure(defect.kind, defect.cause, raw)
 }
 
-/** The `msg` of an error answer: the domain error's message, else a sentence for the status. */
+/**
+ * The `msg` of an error answer: the domain error's own message (4xx, and 503
+ * which says what is unavailable), else a sentence for the status. A 500
+ * never shows internals.
+ */
 const errorMessage = (status: number, text: string | undefined): string => {
-  if (text !== undefined && text.length > 0 && status < 500) {
+  if (text !== undefined && text.length > 0 && (status < 500 || status === 503)) {
     try {
       const parsed = JSON.parse(text) as { message?: unknown }
       if (typeof parsed.message === "string" && parsed.message.length > 0) return parsed.message
     } catch {
       // not JSON: fall through to the generic sentence
-    }
-  }
-  if (text !== undefined && status === 503) {
-    try {
-      const parsed = JSON.parse(text) as { message?: unknown }
-      if (typeof parsed.message === "string") return parsed.message
-    } catch {
-      // fall through
     }
   }
   return messageFor(status)
@@ -55,85 +59,106 @@ const bodyText = (response: HttpServerResponse.HttpServerResponse): string | und
 }
 
 const performance = (latencyMs: number, traceId: string, cacheHit: boolean) =>
-  `"performance":{"latency_ms":${Math.round(latencyMs * 1000) / 1000},"trace_id":${JSON.stringify(traceId)},"cache_hit":${cacheHit}}`
+  `"performance":{"latency_ms":${Math.round(latencyMs * 1000) / 1000},"trace_id":"${traceId}","cache_hit":${cacheHit}}`
+
+const okPrefix = Buffer.from(`{"code":0,"data":`)
+
+/**
+ * The `/v1` envelope around an answer, spliced from the already-encoded body:
+ * bytes stay bytes (a cached answer is copied, never re-encoded).
+ */
+const envelope = (
+  response: HttpServerResponse.HttpServerResponse,
+  decoded: { readonly message: string; readonly details: ReadonlyArray<FieldProblem> } | undefined,
+  latencyMs: number,
+  traceId: string,
+  cacheHit: boolean,
+  headers: Record<string, string>
+) => {
+  const status = response.status
+  const options = { status, contentType: "application/json", headers: { ...response.headers, ...headers } }
+  const body = response.body
+  if (status < 400 && body._tag === "Uint8Array" && body.text === undefined && body.contentLength > 0) {
+    const tail = Buffer.from(`,"msg":"ok",${performance(latencyMs, traceId, cacheHit)}}`)
+    return HttpServerResponse.uint8Array(Buffer.concat([okPrefix, body.body, tail]), options)
+  }
+  const text = bodyText(response)
+  const json = status < 400
+    ? `{"code":0,"data":${text === undefined || text.length === 0 ? "null" : text},"msg":"ok",${
+      performance(latencyMs, traceId, cacheHit)
+    }}`
+    : `{"code":${status},"data":null,"msg":${JSON.stringify(decoded?.message ?? errorMessage(status, text))},${
+      decoded === undefined ? "" : `"details":${JSON.stringify(decoded.details)},`
+    }${performance(latencyMs, traceId, false)}}`
+  return HttpServerResponse.text(json, options)
+}
 
 /**
  * Route middleware around every route: request id, per-request facts, RED
  * metrics by route template, one log line per request, and for `/v1` the
- * envelope `{code, data, msg, performance}`, errors included.
+ * envelope `{code, data, msg, performance}`, errors included. It runs on
+ * every request, so it reads what it needs from the fiber directly.
  */
 export const requestEnvelope = HttpRouter.middleware()(
   Effect.gen(function*() {
     const metrics = yield* HttpMetrics
     return (app): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> =>
-      Effect.gen(function*() {
+      Effect.withFiber((fiber) => {
         const started = process.hrtime.bigint()
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const route = (yield* HttpRouter.RouteContext).route.path
+        const context = fiber.context
+        const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
+        const routeContext = Context.getUnsafe(context, HttpRouter.RouteContext)
+        const route = routeContext.route.path
         const method = request.method
         const requestId = request.headers["x-request-id"] ?? crypto.randomUUID()
-        const span = yield* Effect.option(Effect.currentParentSpan)
-        const traceId = span._tag === "Some" ? span.value.traceId : ""
+        const traceId = Context.getOrUndefined(context, Tracer.ParentSpan)?.traceId ?? ""
         const facts: RequestFacts = { cacheLookups: 0, cacheMisses: 0 }
+        const done = metrics.start(method, route)
 
-        metrics.active.inc({ method, route })
-        const exit = yield* app.pipe(
+        return app.pipe(
           Effect.provideService(RequestFacts, facts),
-          Effect.annotateLogs({ request_id: requestId }),
-          Effect.exit
+          Effect.annotateLogs("request_id", requestId),
+          Effect.exit,
+          Effect.flatMap((exit) =>
+            Effect.gen(function*() {
+              let response: HttpServerResponse.HttpServerResponse
+              let decoded: ReturnType<typeof decodeFailure>
+              if (Exit.isSuccess(exit)) {
+                response = exit.value
+              } else {
+                decoded = decodeFailure(exit.cause, request, routeContext.params)
+                response = decoded !== undefined
+                  ? HttpServerResponse.empty({ status: 400 })
+                  : (yield* HttpServerError.causeResponse(exit.cause))[0]
+              }
+              const ids = { "x-request-id": requestId, "x-trace-id": traceId }
+              response = route.startsWith("/v1")
+                ? envelope(response, decoded, Number(process.hrtime.bigint() - started) / 1e6, traceId, servedFromCache(facts), ids)
+                : HttpServerResponse.setHeaders(response, ids)
+
+              const status = response.status
+              const seconds = done(status)
+              const slow = seconds > SLOW_REQUEST_SECONDS
+              const level = status >= 500 ? "Error" : slow ? "Warn" : "Debug"
+              // Success lines are debug: skip building them unless debug is on.
+              if (level !== "Debug" || LogLevel.isLessThanOrEqualTo(fiber.getRef(References.MinimumLogLevel), "Debug")) {
+                yield* Effect.logWithLevel(level)(
+                  status >= 500 ? "request failed" : slow ? "slow request" : "request",
+                  ...(status >= 500 && Exit.isFailure(exit) ? [exit.cause] : [])
+                ).pipe(
+                  Effect.annotateLogs({
+                    method,
+                    route,
+                    status,
+                    duration_ms: Math.round(seconds * 1e5) / 100,
+                    request_id: requestId
+                  })
+                )
+              }
+              return response
+            })
+          )
         )
-
-        let response: HttpServerResponse.HttpServerResponse
-        let details: ReadonlyArray<FieldProblem> | undefined
-        let decodeMessage: string | undefined
-        if (Exit.isSuccess(exit)) {
-          response = exit.value
-        } else {
-          const decoded = decodeFailure(exit.cause)
-          if (decoded !== undefined) {
-            response = HttpServerResponse.empty({ status: 400 })
-            details = decoded.details
-            decodeMessage = decoded.message
-          } else {
-            response = (yield* HttpServerError.causeResponse(exit.cause))[0]
-          }
-        }
-
-        const status = response.status
-        if (route.startsWith("/v1")) {
-          const latencyMs = Number(process.hrtime.bigint() - started) / 1e6
-          const text = bodyText(response)
-          const json = status < 400
-            ? `{"code":0,"data":${text === undefined || text.length === 0 ? "null" : text},"msg":"ok",${
-              performance(latencyMs, traceId, servedFromCache(facts))
-            }}`
-            : `{"code":${status},"data":null,"msg":${JSON.stringify(decodeMessage ?? errorMessage(status, text))},${
-              details === undefined ? "" : `"details":${JSON.stringify(details)},`
-            }${performance(latencyMs, traceId, false)}}`
-          response = HttpServerResponse.text(json, {
-            status,
-            contentType: "application/json",
-            headers: response.headers
-          })
-        }
-        response = HttpServerResponse.setHeaders(response, { "x-request-id": requestId, "x-trace-id": traceId })
-
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9
-        const labels = { method, route, status_code: String(status) }
-        metrics.active.dec({ method, route })
-        metrics.requests.inc(labels)
-        metrics.duration.observe(labels, seconds)
-        const slow = seconds > SLOW_REQUEST_SECONDS
-        if (slow) metrics.slow.inc(labels)
-
-        const fields = { method, route, status, duration_ms: Math.round(seconds * 1e5) / 100 }
-        const log = status >= 500
-          ? Effect.logError("request failed", Exit.isFailure(exit) ? exit.cause : Cause.empty)
-          : slow
-          ? Effect.logWarning("slow request")
-          : Effect.logDebug("request")
-        yield* log.pipe(Effect.annotateLogs({ ...fields, request_id: requestId }))
-        return response
       })
   })
 )

@@ -36,6 +36,10 @@ export interface IndicatorQuery {
 
 type ReadError = InvalidRequest | UnknownSymbol | DataUnavailable
 
+// Six decimals is below any price tick and keeps float noise out of the JSON.
+const rounded = (row: Record<string, number | null>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Math.round(v * 1e6) / 1e6]))
+
 /**
  * The read path behind the REST API: validate against the catalog and the
  * calendar, answer from the cache, else from the store, else from the provider.
@@ -164,7 +168,9 @@ export class MarketData extends Context.Service<MarketData, {
             const withHistory = yield* periodBars(instrument, interval, { from: start, to: range.to }, query.adjust)
             const traded = withHistory.filter((b) => !b.suspended)
             const rows = computeIndicator(query.name, traded.map((b) => b.close), period)
-            const points = traded.flatMap((b, i) => (b.date >= from && b.date <= to ? [{ date: b.date, values: rows[i]! }] : []))
+            const points = traded.flatMap((b, i) =>
+              b.date >= from && b.date <= to ? [{ date: b.date, values: rounded(rows[i]!) }] : []
+            )
             return {
               symbol,
               name: query.name,

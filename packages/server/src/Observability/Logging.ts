@@ -5,7 +5,7 @@ import { Cause, Config, Context, Effect, Layer, Logger, LogLevel, References, Sc
  * timestamp, level, message, trace_id, span_id, then the log annotations
  * (request_id and whatever the code annotated) at top level.
  */
-const jsonLine = Logger.make<unknown, string>(({ cause, date, fiber, logLevel, message }) => {
+export const jsonLine = Logger.make<unknown, string>(({ cause, date, fiber, logLevel, message }) => {
   const line: Record<string, unknown> = {
     timestamp: date.toISOString(),
     level: logLevel.toLowerCase(),
@@ -61,4 +61,10 @@ export const layerConfig = Layer.unwrap(
     const logger = format === "json" ? Logger.layer([jsonLogger]) : Logger.layer([Logger.consolePretty()])
     return Layer.mergeAll(logger, Layer.succeed(References.MinimumLogLevel, level))
   })
+)
+
+/** JSON at info level, for what happens before (or despite) the configured logger. */
+export const layerDefault = Layer.mergeAll(
+  Logger.layer([jsonLogger]),
+  Layer.succeed(References.MinimumLogLevel, "Info" as const)
 )

@@ -1,3 +1,4 @@
+import type { DailyBar, Ohlcv } from "@marketgate/domain/Bar"
 import type { IsoDate } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import type { IntradayInterval } from "@marketgate/domain/Interval"
@@ -5,29 +6,17 @@ import type { Quote } from "@marketgate/domain/Quote"
 import type { Symbol } from "@marketgate/domain/Symbol"
 import { Context, Data, type Effect } from "effect"
 
-/** A daily bar as a provider reports it: unadjusted prices, volume in shares. */
-export interface SourceDailyBar {
-  readonly date: IsoDate
-  readonly open: number
-  readonly high: number
-  readonly low: number
-  readonly close: number
-  readonly volume: number
-  readonly amount: number
-  /** Cumulative adjustment factor for splits and dividends (1 when none). */
-  readonly adjFactor: number
-}
+/**
+ * A daily bar as a provider reports it: unadjusted prices, volume in shares,
+ * and the cumulative adjustment factor for splits and dividends (1 when none).
+ * Providers omit sessions the instrument did not trade.
+ */
+export type SourceDailyBar = Omit<DailyBar, "suspended">
 
-export interface SourceIntradayBar {
+export interface SourceIntradayBar extends Ohlcv {
   /** Bar opening instant, epoch ms. */
   readonly ts: number
   readonly date: IsoDate
-  readonly open: number
-  readonly high: number
-  readonly low: number
-  readonly close: number
-  readonly volume: number
-  readonly amount: number
 }
 
 export type SourceFailureReason = "Unavailable" | "Timeout" | "RateLimited" | "BadResponse" | "NotFound" | "Unsupported"

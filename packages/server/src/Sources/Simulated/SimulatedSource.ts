@@ -134,19 +134,22 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
       const out: Array<SourceIntradayBar> = []
       // Bars never span the lunch break: the morning and afternoon are bucketed separately.
       const morning = times.breakStart === undefined ? total : (times.breakStart - times.open) / MINUTE_MS
+      // Round the running total to lots, not each bar, so a session's bars add up to its daily volume.
+      const lot = path.instrument.lot_size
+      const volumeUpTo = (weight: number) => Math.round((bar.volume * weight) / weightSum / lot) * lot
+      let weightSoFar = 0
       for (let start = 0; start < elapsed; ) {
         const boundary = start < morning ? morning : total
         const end = Math.min(start + size, boundary, elapsed)
         let high = Number.NEGATIVE_INFINITY
         let low = Number.POSITIVE_INFINITY
-        let volume = 0
+        const volumeBefore = volumeUpTo(weightSoFar)
         for (let i = start; i < end; i++) {
           high = Math.max(high, prices[i]!, prices[i + 1]!)
           low = Math.min(low, prices[i]!, prices[i + 1]!)
-          volume += (bar.volume * weights[i]!) / weightSum
+          weightSoFar += weights[i]!
         }
-        const lot = path.instrument.lot_size
-        volume = Math.round(volume / lot) * lot
+        const volume = volumeUpTo(weightSoFar) - volumeBefore
         out.push({
           ts: minuteInstant(times, start),
           date,

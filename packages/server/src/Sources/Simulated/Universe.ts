@@ -1,5 +1,5 @@
-import type { Board, Instrument } from "@marketgate/domain/Instrument"
-import { type Exchange, makeSymbol, marketOf } from "@marketgate/domain/Symbol"
+import { type Board, type Instrument, makeInstrument } from "@marketgate/domain/Instrument"
+import type { Exchange } from "@marketgate/domain/Symbol"
 import { stringId, uniform } from "./DeterministicRandom.ts"
 
 /**
@@ -115,25 +115,12 @@ const dateBetween = (from: string, to: string, u: number): string => {
   return new Date(a + Math.floor(u * ((b - a) / DAY_MS)) * DAY_MS).toISOString().slice(0, 10)
 }
 
-const instrument = (code: string, exchange: Exchange, name: string, board: Board, listed: string): Instrument => ({
-  symbol: makeSymbol(code, exchange),
-  code,
-  exchange,
-  market: marketOf(exchange),
-  name,
-  board,
-  currency: exchange === "US" ? "USD" : "CNY",
-  lot_size: exchange === "US" ? 1 : 100,
-  listed_date: listed,
-  delisted_date: null
-})
-
 const UNIVERSE_ID = 0x5eed
 
 const buildUniverse = (): ReadonlyArray<Instrument> => {
   const out = new Map<string, Instrument>()
   for (const k of known) {
-    out.set(`${k.code}.${k.exchange}`, instrument(k.code, k.exchange, k.name, k.board, k.listed))
+    out.set(`${k.code}.${k.exchange}`, makeInstrument(k.code, k.exchange, k.name, k.board, k.listed))
   }
   for (const r of ranges) {
     for (let n = r.first; n <= r.last; n++) {
@@ -143,7 +130,7 @@ const buildUniverse = (): ReadonlyArray<Instrument> => {
       const name = pick(cnPlaces, uniform(UNIVERSE_ID, id, 1, 0)) + pick(cnSecond, uniform(UNIVERSE_ID, id, 2, 0)) +
         pick(cnIndustries, uniform(UNIVERSE_ID, id, 3, 0))
       const listed = dateBetween(r.listedFrom, "2024-06-30", uniform(UNIVERSE_ID, id, 4, 0))
-      out.set(`${code}.${r.exchange}`, instrument(code, r.exchange, name, r.board, listed))
+      out.set(`${code}.${r.exchange}`, makeInstrument(code, r.exchange, name, r.board, listed))
     }
   }
   const letters = Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -158,7 +145,7 @@ const buildUniverse = (): ReadonlyArray<Instrument> => {
     }`
     const board: Board = uniform(UNIVERSE_ID, i, 23, 1) < 0.55 ? "nasdaq" : "nyse"
     const listed = dateBetween("1990-01-02", "2024-06-30", uniform(UNIVERSE_ID, i, 24, 1))
-    out.set(`${code}.US`, instrument(code, "US", name, board, listed))
+    out.set(`${code}.US`, makeInstrument(code, "US", name, board, listed))
     usCount++
   }
   return [...out.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))

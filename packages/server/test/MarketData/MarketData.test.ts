@@ -1,0 +1,250 @@
+import { assert, describe, it } from "@effect/vitest"
+import { defaultCalendars, calendarOf } from "@marketgate/domain/calendar/Calendars"
+import { fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
+import type { Symbol } from "@marketgate/domain/Symbol"
+import { Duration, Effect, Layer, Ref } from "effect"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import { MarketCache } from "../../src/Cache/MarketCache.ts"
+import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
+import { InstrumentCatalog } from "../../src/Instruments/InstrumentCatalog.ts"
+import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
+import { MarketData } from "../../src/MarketData/MarketData.ts"
+import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
+import { RequestFacts, servedFromCache } from "../../src/Observability/RequestFacts.ts"
+import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
+import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
+import { StoreError } from "../../src/Store/StoreError.ts"
+import { FakeSource, type FakeSourceOptions, type SourceCall } from "../support/FakeSource.ts"
+
+const NOW = Date.parse("2026-11-21T12:00:00Z")
+const symbols = ["600519.SH", "300750.SZ", "AAPL.US"] as Array<Symbol>
+
+/** The read path with a fake provider, an in-memory store and a fresh cache. */
+const readPath = (
+  store: Layer.Layer<DailyBarRepo> = DailyBarRepo.layerMemory,
+  source: FakeSourceOptions = {}
+) =>
+  MarketData.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, DailyHistory.layer({ settle: Duration.hours(12) }))),
+    Layer.provideMerge(Layer.mergeAll(store, InstrumentRepo.layerMemory, FakeSource.layer(source), MarketCache.layerTest)),
+    Layer.provideMerge(Layer.mergeAll(TradingCalendars.layer, MetricsRegistry.layerTest))
+  )
+
+const bars1d = (symbol: string, from: string, to: string) =>
+  Effect.gen(function*() {
+    const marketData = yield* MarketData
+    return yield* marketData.bars(symbol as Symbol, { interval: "1d", from, to, adjust: "none" })
+  })
+
+const dailyCalls = Effect.gen(function*() {
+  const { calls } = yield* FakeSource
+  return (yield* Ref.get(calls)).filter((c) => c.operation === "dailyBars")
+})
+
+/** Facts of one "request", as the HTTP middleware would collect them. */
+const withFacts = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const facts: RequestFacts = { cacheLookups: 0, cacheMisses: 0 }
+    const value = yield* Effect.provideService(effect, RequestFacts, facts)
+    return { value, cacheHit: servedFromCache(facts) }
+  })
+
+const sessionsOf = (symbol: string, from: string, to: string) => {
+  const exchange = symbol.endsWith(".US") ? "US" : "SH"
+  const calendar = calendarOf(defaultCalendars, exchange)
+  const last = calendar.lastCompletedSession(NOW)!
+  const listed = symbol === "300750.SZ" ? toDayNumber("2018-06-11") : symbol === "600519.SH" ? toDayNumber("2001-08-27") : 0
+  return calendar.sessionDays(Math.max(toDayNumber(from), listed), Math.min(toDayNumber(to), last)).map(fromDayNumber)
+}
+
+const expand = (calls: ReadonlyArray<SourceCall>, symbol: string) =>
+  calls.filter((c) => c.symbol === symbol).flatMap((c) => sessionsOf(symbol, c.from, c.to))
+
+// Every 29th day-number is a suspension, so synthesised bars are part of the property.
+const suspended = (_symbol: string, date: string) => toDayNumber(date) % 29 === 0
+
+describe("MarketData read path (fake provider, in-memory store)", () => {
+  it.effect("property: bars are exactly the range's sessions, sorted, unique; the provider is asked only for what the store lacks", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const services = yield* Effect.context<MarketData | FakeSource | DailyBarRepo>()
+      const day = fc.integer({ min: toDayNumber("2015-01-01"), max: toDayNumber("2026-12-31") })
+      const check = (symbol: Symbol, a: number, length: number) =>
+        Effect.gen(function*() {
+          const from = fromDayNumber(a)
+          const to = fromDayNumber(a + length)
+          const repo = yield* DailyBarRepo
+          const storedBefore = new Set((yield* repo.range(symbol, from, to)).map((b) => b.date))
+          const callsBefore = (yield* dailyCalls).length
+          const series = yield* bars1d(symbol, from, to)
+          const asked = expand((yield* dailyCalls).slice(callsBefore), symbol)
+          const expected = sessionsOf(symbol, from, to)
+          const dates = series.bars.map((b) => b.date)
+          assert.deepStrictEqual(dates, expected)
+          assert.strictEqual(new Set(dates).size, dates.length)
+          // Asked for exactly the sessions the store lacked, each once.
+          assert.deepStrictEqual(asked, expected.filter((d) => !storedBefore.has(d)))
+          for (const b of series.bars) assert.strictEqual(b.suspended, suspended(symbol, b.date))
+        })
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.constantFrom(...symbols), day, fc.integer({ min: 0, max: 400 }), (symbol, a, length) =>
+            Effect.runPromiseWith(services)(check(symbol, a, length))),
+          { numRuns: 150, seed: 20261121 }
+        )
+      )
+    }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, { suspended }))))
+
+  it.effect("a repeated request is a cache hit and asks the provider nothing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const first = yield* withFacts(bars1d("600519.SH", "2024-01-01", "2024-12-31"))
+      assert.isFalse(first.cacheHit)
+      assert.strictEqual(first.value.bars.length, 242)
+      const calls = (yield* dailyCalls).length
+      const second = yield* withFacts(bars1d("600519.SH", "2024-01-01", "2024-12-31"))
+      assert.isTrue(second.cacheHit)
+      assert.deepStrictEqual(second.value, first.value)
+      assert.strictEqual((yield* dailyCalls).length, calls)
+    }).pipe(Effect.provide(readPath())))
+
+  it.effect("after a restart (new cache, same store) stored sessions come from the store only", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const store = Layer.succeedContext(yield* Layer.build(DailyBarRepo.layerMemory))
+      const before = yield* bars1d("AAPL.US", "2024-01-01", "2024-12-31").pipe(Effect.provide(readPath(store)))
+      const { value, calls } = yield* Effect.gen(function*() {
+        const value = yield* bars1d("AAPL.US", "2024-01-01", "2024-12-31")
+        return { value, calls: yield* dailyCalls }
+      }).pipe(Effect.provide(readPath(store)))
+      assert.deepStrictEqual(value, before)
+      assert.strictEqual(value.bars.length, 252)
+      assert.deepStrictEqual(calls, [])
+    }))
+
+  it.effect("a store that fails degrades to the provider; the answer is still complete", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const series = yield* bars1d("600519.SH", "2024-03-01", "2024-03-31")
+      assert.deepStrictEqual(series.bars.map((b) => b.date), sessionsOf("600519.SH", "2024-03-01", "2024-03-31"))
+    }).pipe(Effect.provide(readPath(brokenStore))))
+
+  it.effect("with nothing stored and the provider down, the answer is a 503-class DataUnavailable", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const failing = yield* Ref.make(false)
+      const error = yield* Effect.gen(function*() {
+        yield* Ref.set(failing, true)
+        return yield* Effect.flip(bars1d("600519.SH", "2024-03-01", "2024-03-31"))
+      }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, { failing })))
+      assert.strictEqual(error._tag, "DataUnavailable")
+      assert.include(error.message, "600519.SH")
+    }))
+
+  it.effect("a provider bar that breaks OHLC is neither stored nor served, and is asked for again", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const bad = "2024-03-05"
+      const series = yield* bars1d("600519.SH", "2024-03-04", "2024-03-06")
+      assert.deepStrictEqual(series.bars.map((b) => b.date), ["2024-03-04", "2024-03-06"])
+      const repo = yield* DailyBarRepo
+      assert.deepStrictEqual((yield* repo.range("600519.SH", bad, bad)), [])
+      yield* bars1d("600519.SH", "2024-03-05", "2024-03-05")
+      const calls = yield* dailyCalls
+      assert.deepStrictEqual(calls.at(-1), { operation: "dailyBars", symbol: "600519.SH", from: bad, to: bad })
+    }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, {
+      override: (_s, bar) => (bar.date === "2024-03-05" ? { ...bar, low: bar.high + 1 } : bar)
+    }))))
+
+  it.effect("qfq keeps today's prices and scales the past; hfq scales by the cumulative factor", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      const q = (adjust: "none" | "qfq" | "hfq") =>
+        marketData.bars("AAPL.US" as Symbol, { interval: "1d", from: "2024-06-03", to: "2024-06-14", adjust })
+      const none = yield* q("none")
+      const qfq = yield* q("qfq")
+      const hfq = yield* q("hfq")
+      for (const [i, b] of none.bars.entries()) {
+        const factor = b.date < "2024-06-10" ? 0.25 : 1
+        assert.closeTo(qfq.bars[i]!.close, Math.round(b.close * factor * 1e4) / 1e4, 1e-9)
+        assert.closeTo(hfq.bars[i]!.close, Math.round(b.close * factor * 1e4) / 1e4, 1e-9)
+        assert.strictEqual(qfq.bars[i]!.volume, b.volume)
+      }
+    }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, {
+      // A 4:1 split effective 2024-06-10: earlier bars carry factor 0.25.
+      adjFactor: (_s, date) => (date < "2024-06-10" ? 0.25 : 1)
+    }))))
+
+  it.effect("weekly bars are complete weeks aggregated from the daily bars", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      const weekly = yield* marketData.bars("600519.SH" as Symbol, { interval: "1w", from: "2024-03-06", to: "2024-03-20", adjust: "none" })
+      const daily = yield* bars1d("600519.SH", "2024-03-04", "2024-03-22")
+      assert.deepStrictEqual(weekly.bars.map((b) => b.date), ["2024-03-08", "2024-03-15", "2024-03-22"])
+      const week = daily.bars.filter((b) => b.date >= "2024-03-11" && b.date <= "2024-03-15" && !b.suspended)
+      const w = weekly.bars[1]!
+      assert.strictEqual(w.open, week[0]!.open)
+      assert.strictEqual(w.close, week.at(-1)!.close)
+      assert.strictEqual(w.high, Math.max(...week.map((b) => b.high)))
+      assert.strictEqual(w.low, Math.min(...week.map((b) => b.low)))
+      assert.strictEqual(w.volume, week.reduce((s, b) => s + b.volume, 0))
+    }).pipe(Effect.provide(readPath())))
+
+  it.effect("bad requests fail with the error the API turns into a 4xx", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const unknown = yield* Effect.flip(bars1d("999999.SH", "2024-01-01", "2024-12-31"))
+      assert.strictEqual(unknown._tag, "UnknownSymbol")
+      const reversed = yield* Effect.flip(bars1d("600519.SH", "2024-12-31", "2024-01-01"))
+      assert.deepStrictEqual([reversed._tag, reversed.message], ["InvalidRequest", "from (2024-12-31) must not be after to (2024-01-01)"])
+      const huge = yield* Effect.flip(bars1d("AAPL.US", "1990-01-01", "2026-11-20"))
+      assert.strictEqual(huge._tag, "InvalidRequest")
+      assert.match(huge.message, /^range exceeds 5000 bars \(it covers \d+\); narrow from\/to$/)
+      assert.deepStrictEqual(yield* dailyCalls, [])
+    }).pipe(Effect.provide(readPath())))
+
+  it.effect("quotes for many symbols: one provider call for the misses, cache hits after", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      const { calls } = yield* FakeSource
+      const first = yield* withFacts(marketData.quotes(symbols))
+      assert.deepStrictEqual(first.value.map((q) => q.symbol), symbols)
+      const quoteCalls = () => Effect.map(Ref.get(calls), (cs) => cs.filter((c) => c.operation === "quotes").length)
+      assert.strictEqual(yield* quoteCalls(), 1)
+      const again = yield* withFacts(marketData.quotes(symbols))
+      assert.isTrue(again.cacheHit)
+      assert.strictEqual(yield* quoteCalls(), 1)
+      // Quotes are fresh for 5 seconds.
+      yield* TestClock.adjust(Duration.seconds(6))
+      yield* marketData.quotes(symbols)
+      assert.strictEqual(yield* quoteCalls(), 2)
+    }).pipe(Effect.provide(readPath())))
+
+  it.effect("an indicator value does not depend on where the requested range starts", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      const ema = (from: string) =>
+        marketData.indicator("600519.SH" as Symbol, { name: "ema", period: 20, interval: "1d", from, to: "2024-12-31", adjust: "none" })
+      const long = yield* ema("2024-01-01")
+      const short = yield* ema("2024-12-02")
+      const late = new Map(long.points.map((p) => [p.date, p.values.value]))
+      assert.isAbove(short.points.length, 15)
+      for (const p of short.points) assert.closeTo(p.values.value!, late.get(p.date)!, 1e-6)
+    }).pipe(Effect.provide(readPath())))
+})
+
+/** A store whose every call fails, as PostgreSQL does when it is down. */
+const brokenStore = Layer.succeed(
+  DailyBarRepo,
+  DailyBarRepo.of({
+    range: () => Effect.fail(new StoreError({ operation: "range", cause: new Error("connection refused") })),
+    lastBefore: () => Effect.fail(new StoreError({ operation: "lastBefore", cause: new Error("connection refused") })),
+    latestAdjFactor: () => Effect.fail(new StoreError({ operation: "latestAdjFactor", cause: new Error("connection refused") })),
+    upsert: () => Effect.fail(new StoreError({ operation: "upsert", cause: new Error("connection refused") }))
+  })
+)

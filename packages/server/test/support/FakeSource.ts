@@ -1,0 +1,118 @@
+import { defaultCalendars, calendarOf } from "@marketgate/domain/calendar/Calendars"
+import { fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
+import { type Instrument, makeInstrument } from "@marketgate/domain/Instrument"
+import type { Quote } from "@marketgate/domain/Quote"
+import type { Symbol } from "@marketgate/domain/Symbol"
+import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { MarketDataSource, type SourceDailyBar, SourceError } from "../../src/Sources/MarketDataSource.ts"
+
+export interface SourceCall {
+  readonly operation: string
+  readonly symbol: string
+  readonly from: string
+  readonly to: string
+}
+
+export interface FakeSourceOptions {
+  /** Sessions the instrument did not trade (absent from answers, like a real provider). */
+  readonly suspended?: (symbol: string, date: string) => boolean
+  /** A bar to return instead of the generated one (to inject bad data). */
+  readonly override?: (symbol: string, bar: SourceDailyBar) => SourceDailyBar
+  /** Cumulative adjustment factor of a date. */
+  readonly adjFactor?: (symbol: string, date: string) => number
+  /** When set, every call fails with this reason. */
+  readonly failing?: Ref.Ref<boolean>
+}
+
+export const fakeInstruments: ReadonlyArray<Instrument> = [
+  makeInstrument("600519", "SH", "Fake Moutai", "main", "2001-08-27"),
+  makeInstrument("300750", "SZ", "Fake CATL", "chinext", "2018-06-11"),
+  makeInstrument("AAPL", "US", "Fake Apple", "nasdaq", "1990-01-02")
+]
+
+/** A price that depends only on the date, so any two answers agree. */
+const priceOn = (date: string) => 10 + (toDayNumber(date) % 97) / 10
+
+/**
+ * A provider that answers from a formula and records every call, so tests can
+ * assert exactly what was asked of it.
+ */
+export class FakeSource extends Context.Service<FakeSource, {
+  readonly calls: Ref.Ref<ReadonlyArray<SourceCall>>
+}>()("test/FakeSource") {
+  static readonly layer = (options: FakeSourceOptions = {}) =>
+    Layer.effectContext(
+      Effect.gen(function*() {
+        const calls = yield* Ref.make<ReadonlyArray<SourceCall>>([])
+        const record = (call: SourceCall) =>
+          Effect.gen(function*() {
+            yield* Ref.update(calls, (cs) => [...cs, call])
+            if (options.failing !== undefined && (yield* Ref.get(options.failing))) {
+              return yield* new SourceError({
+                source: "fake",
+                operation: call.operation,
+                reason: "Unavailable",
+                message: "the fake provider is down",
+                retryable: true
+              })
+            }
+          })
+        const exchangeOf = (symbol: string) => fakeInstruments.find((i) => i.symbol === symbol)?.exchange ?? "SH"
+
+        const dailyBars = (symbol: Symbol, from: string, to: string) =>
+          Effect.gen(function*() {
+            yield* record({ operation: "dailyBars", symbol, from, to })
+            const now = yield* Clock.currentTimeMillis
+            const calendar = calendarOf(defaultCalendars, exchangeOf(symbol))
+            const last = calendar.lastCompletedSession(now) ?? Number.NEGATIVE_INFINITY
+            return calendar.sessionDays(toDayNumber(from), Math.min(toDayNumber(to), last)).flatMap((d) => {
+              const date = fromDayNumber(d)
+              if (options.suspended?.(symbol, date)) return []
+              const close = priceOn(date)
+              const bar: SourceDailyBar = {
+                date,
+                open: close - 0.1,
+                high: close + 0.2,
+                low: close - 0.3,
+                close,
+                volume: 1000 + d,
+                amount: (1000 + d) * close,
+                adjFactor: options.adjFactor?.(symbol, date) ?? 1
+              }
+              return [options.override?.(symbol, bar) ?? bar]
+            })
+          })
+
+        const quotes = (symbols: ReadonlyArray<Symbol>) =>
+          Effect.gen(function*() {
+            yield* record({ operation: "quotes", symbol: symbols.join(","), from: "", to: "" })
+            const now = yield* Clock.currentTimeMillis
+            return symbols.map((symbol): Quote => ({
+              symbol,
+              name: symbol,
+              price: 10,
+              open: 9.9,
+              high: 10.2,
+              low: 9.8,
+              prev_close: 9.95,
+              change: 0.05,
+              change_pct: 0.5,
+              volume: 1000,
+              amount: 10_000,
+              status: "open",
+              ts: new Date(now).toISOString()
+            }))
+          })
+
+        const source = MarketDataSource.of({
+          name: "fake",
+          instruments: Effect.as(record({ operation: "instruments", symbol: "", from: "", to: "" }), fakeInstruments),
+          dailyBars,
+          intradayBars: (symbol, _interval, from, to) =>
+            Effect.as(record({ operation: "intradayBars", symbol, from, to }), []),
+          quotes
+        })
+        return Context.make(MarketDataSource, source).pipe(Context.add(FakeSource, FakeSource.of({ calls })))
+      })
+    )
+}
