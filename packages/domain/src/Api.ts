@@ -8,6 +8,7 @@ import { IndicatorName, IndicatorSeries } from "./Indicator.ts"
 import { Instrument, InstrumentPage } from "./Instrument.ts"
 import { Adjust, Interval } from "./Interval.ts"
 import { QuoteList } from "./Quote.ts"
+import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
 
 export const MAX_QUOTE_SYMBOLS = 100
@@ -72,6 +73,33 @@ export class QuotesGroup extends HttpApiGroup.make("quotes")
   .prefix("/v1")
 {}
 
+export const MAX_BATCH_SYMBOLS = 200
+
+/** Symbols are checked one by one in the answer, so one bad symbol fails only its own entry. */
+export const BarsBatchRequest = Schema.Struct({
+  symbols: Schema.Array(Schema.String).check(
+    Schema.makeFilter((xs: ReadonlyArray<string>) =>
+      (xs.length >= 1 && xs.length <= MAX_BATCH_SYMBOLS) ||
+      `symbols must list 1 to ${MAX_BATCH_SYMBOLS} symbols, got ${xs.length}`
+    )
+  ),
+  interval: Schema.optionalKey(Interval),
+  from: Schema.optionalKey(DateString),
+  to: Schema.optionalKey(DateString),
+  adjust: Schema.optionalKey(Adjust)
+}).annotate({ identifier: "BarsBatchRequest" })
+
+export const BarsBatchResult = Schema.Union([
+  Schema.Struct({ symbol: Schema.String, ok: Schema.Literal(true), data: BarSeries }),
+  Schema.Struct({
+    symbol: Schema.String,
+    ok: Schema.Literal(false),
+    error: Schema.Struct({ code: Schema.Int, msg: Schema.String })
+  })
+]).annotate({ identifier: "BarsBatchResult" })
+
+export const BarsBatch = Schema.Struct({ results: Schema.Array(BarsBatchResult) }).annotate({ identifier: "BarsBatch" })
+
 export class BarsGroup extends HttpApiGroup.make("bars")
   .add(
     HttpApiEndpoint.get("get", "/bars/:symbol", {
@@ -84,7 +112,12 @@ export class BarsGroup extends HttpApiGroup.make("bars")
       },
       success: BarSeries,
       error: [InvalidRequest, UnknownSymbol, DataUnavailable]
-    }).annotate(OpenApi.Summary, "K-line bars of one symbol")
+    }).annotate(OpenApi.Summary, "K-line bars of one symbol"),
+    HttpApiEndpoint.post("batch", "/bars/batch", {
+      payload: BarsBatchRequest,
+      success: BarsBatch,
+      error: InvalidRequest
+    }).annotate(OpenApi.Summary, `Bars of up to ${MAX_BATCH_SYMBOLS} symbols; each symbol's failure stays in its own entry`)
   )
   .prefix("/v1")
 {}
@@ -104,6 +137,16 @@ export class IndicatorsGroup extends HttpApiGroup.make("indicators")
       success: IndicatorSeries,
       error: [InvalidRequest, UnknownSymbol, DataUnavailable]
     }).annotate(OpenApi.Summary, "Technical indicator series: sma, ema, macd 12/26/9, rsi (Wilder), boll 20/2")
+  )
+  .prefix("/v1")
+{}
+
+export class SourcesGroup extends HttpApiGroup.make("sources")
+  .add(
+    HttpApiEndpoint.get("list", "/sources", { success: SourceList }).annotate(
+      OpenApi.Summary,
+      "Upstream providers: breaker state, latency, error rate, rate limit, priority, cost"
+    )
   )
   .prefix("/v1")
 {}
@@ -132,6 +175,7 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(QuotesGroup)
   .add(BarsGroup)
   .add(IndicatorsGroup)
+  .add(SourcesGroup)
   .add(SystemGroup)
   .annotateMerge(OpenApi.annotations({
     title: "marketgate",

@@ -10,6 +10,7 @@ import { MarketData } from "./MarketData/MarketData.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
 import type { MarketDataSource } from "./Sources/MarketDataSource.ts"
+import type { SourceRouter } from "./Sources/SourceRouter.ts"
 import * as Sources from "./Sources/SourcesLayer.ts"
 import * as Database from "./Store/Database.ts"
 import { DailyBarRepo } from "./Store/DailyBarRepo.ts"
@@ -18,7 +19,7 @@ import { InstrumentRepo } from "./Store/InstrumentRepo.ts"
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
   readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E>
-  readonly source: Layer.Layer<MarketDataSource, E, TradingCalendars | MetricsRegistry>
+  readonly source: Layer.Layer<MarketDataSource | SourceRouter, E, TradingCalendars | MetricsRegistry>
   readonly cache: Layer.Layer<MarketCache, E, MetricsRegistry>
   readonly history: Layer.Layer<DailyHistory, E, TradingCalendars | DailyBarRepo | MarketDataSource | MetricsRegistry>
   readonly calendars: Layer.Layer<TradingCalendars, E>

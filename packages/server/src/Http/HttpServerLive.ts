@@ -12,10 +12,11 @@ import { MetricsRoute, NotFoundRoutes } from "./OperationalRoutes.ts"
 import { QuotesHttp } from "./QuotesHttp.ts"
 import { Readiness } from "./Readiness.ts"
 import { requestEnvelope } from "./RequestEnvelope.ts"
+import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SystemHttp])
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, SystemHttp])
 )
 
 /** Every route, each wrapped by the request envelope middleware. */

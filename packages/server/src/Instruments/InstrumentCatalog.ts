@@ -2,8 +2,9 @@ import { UnknownSymbol } from "@marketgate/domain/ApiErrors"
 import type { Instrument, InstrumentPage } from "@marketgate/domain/Instrument"
 import type { Market } from "@marketgate/domain/Symbol"
 import { Context, Effect, Layer, Ref, Schedule } from "effect"
-import { MarketDataSource } from "../Sources/MarketDataSource.ts"
+import { MarketDataSource, type SourceError } from "../Sources/MarketDataSource.ts"
 import { InstrumentRepo } from "../Store/InstrumentRepo.ts"
+import type { StoreError } from "../Store/StoreError.ts"
 
 export interface InstrumentQuery {
   readonly market?: Market | undefined
@@ -32,7 +33,7 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
   readonly search: (query: InstrumentQuery) => Effect.Effect<InstrumentPage>
   readonly size: Effect.Effect<number>
   /** Pull the listing from the provider into the store and memory. */
-  readonly refresh: Effect.Effect<number, unknown>
+  readonly refresh: Effect.Effect<number, SourceError | StoreError>
 }>()("@marketgate/server/Instruments/InstrumentCatalog") {
   static readonly layer = Layer.effect(
     InstrumentCatalog,
@@ -51,22 +52,38 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
         return listed.length
       }).pipe(Effect.withSpan("InstrumentCatalog.refresh"))
 
+      // A listing no configured provider offers will not appear by retrying.
+      const unsupported = (error: SourceError | StoreError) => error._tag === "SourceError" && error.reason === "Unsupported"
+      const noLister = Effect.gen(function*() {
+        const size = (yield* Ref.get(index)).list.length
+        yield* Effect.logWarning(
+          `no provider in SOURCES lists instruments; the catalog keeps the ${size} the store holds`
+        )
+      })
+
       const retrying = refresh.pipe(
         Effect.tapError((error) =>
-          Effect.logWarning("instrument catalog refresh failed; retrying").pipe(Effect.annotateLogs({ error: String(error) }))
+          unsupported(error)
+            ? Effect.void
+            : Effect.logWarning("instrument catalog refresh failed; retrying").pipe(Effect.annotateLogs({ error: error.message }))
         ),
-        Effect.retry(Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("1 minute")])),
-        Effect.ignore
+        Effect.retry({
+          schedule: Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("1 minute")]),
+          while: (error) => !unsupported(error)
+        }),
+        Effect.catch((error) => (unsupported(error) ? noLister : Effect.void))
       )
 
       // An empty store (first start) must be filled before serving; a filled
       // one serves at once and refreshes in the background.
       if ((yield* Ref.get(index)).list.length === 0) {
         yield* refresh.pipe(Effect.catch((error) =>
-          Effect.logError("no instruments yet: the provider's listing failed; retrying in the background").pipe(
-            Effect.annotateLogs({ error: String(error) }),
-            Effect.andThen(Effect.forkScoped(retrying))
-          )
+          unsupported(error)
+            ? noLister
+            : Effect.logError("no instruments yet: the provider's listing failed; retrying in the background").pipe(
+              Effect.annotateLogs({ error: error.message }),
+              Effect.andThen(Effect.forkScoped(retrying))
+            )
         ))
       } else {
         yield* Effect.forkScoped(retrying)

@@ -7,8 +7,8 @@ import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
 import * as Prom from "prom-client"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
-import { MarketDataSource, type SourceDailyBar } from "../Sources/MarketDataSource.ts"
-import { DailyBarRepo, type DailyBarRow } from "../Store/DailyBarRepo.ts"
+import { type CorporateAction, MarketDataSource, type SourceDailyBar } from "../Sources/MarketDataSource.ts"
+import { DailyBarRepo, type DailyBarRow, type PricedAction } from "../Store/DailyBarRepo.ts"
 
 export interface DailyHistoryOptions {
   /**
@@ -32,6 +32,10 @@ const runsOf = (sessions: ReadonlyArray<DayNumber>, missing: ReadonlySet<DayNumb
   }
   return runs
 }
+
+/** Cumulative adjustment factor of a date: the product of the factors of actions effective by then. */
+const factorAt = (actions: ReadonlyArray<PricedAction>, date: string) =>
+  actions.reduce((f, a) => (a.exDate <= date ? f * a.factor : f), 1)
 
 /**
  * Daily history, store first: the sessions of a range that the store holds are
@@ -79,7 +83,11 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           (run) => source.dailyBars(instrument.symbol, fromDayNumber(run.first), fromDayNumber(run.last)),
           { concurrency: 2 }
         ).pipe(
-          Effect.map((chunks) => chunks.flat()),
+          // Each bar keeps the name of the provider that answered its run (lineage).
+          Effect.map((chunks) => ({
+            bars: chunks.flatMap((c) => c.bars.map((bar) => ({ bar, from: c.source ?? source.name }))),
+            actions: chunks.flatMap((c) => c.actions.map((action) => ({ action, from: c.source ?? source.name })))
+          })),
           Effect.mapError((error) =>
             new DataUnavailable({
               message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
@@ -88,8 +96,46 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           )
         )
 
+      /**
+       * Prices the reported actions (a dividend's factor needs the close before
+       * its ex-date) and records them; stored bars are rescaled by the store.
+       */
+      const recordActions = (
+        symbol: string,
+        reported: ReadonlyArray<{ readonly action: CorporateAction; readonly from: string }>,
+        closeBefore: (exDate: string) => Effect.Effect<number | undefined>
+      ) =>
+        Effect.gen(function*() {
+          const priced: Array<PricedAction> = []
+          const providers = new Set(reported.map((r) => r.from))
+          for (const { action: a } of reported) {
+            if (a.kind === "split") {
+              priced.push({ ...a, factor: a.numerator / a.denominator })
+              continue
+            }
+            const previous = yield* closeBefore(a.exDate)
+            if (previous === undefined || previous <= a.amount) {
+              yield* Effect.logWarning("dividend left out: no usable close before its ex-date").pipe(
+                Effect.annotateLogs({ symbol, ex_date: a.exDate, amount: a.amount })
+              )
+              continue
+            }
+            priced.push({ ...a, factor: previous / (previous - a.amount) })
+          }
+          if (priced.length === 0) return 0
+          return yield* repo.recordActions(symbol, priced, [...providers].join(",")).pipe(
+            Effect.catch((error) =>
+              Effect.logWarning("recording corporate actions failed").pipe(
+                Effect.annotateLogs({ symbol, error: error.message }),
+                Effect.as(0)
+              )
+            )
+          )
+        })
+
       const sessions = Effect.fn("DailyHistory.sessions")(
         function*(instrument: Instrument, from: DayNumber, to: DayNumber) {
+          const symbol = instrument.symbol
           const calendar = calendars.of(instrument.exchange)
           const now = yield* Clock.currentTimeMillis
           const lastClosed = calendar.lastCompletedSession(now)
@@ -99,17 +145,17 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           const end = Math.min(to, lastClosed ?? Number.NEGATIVE_INFINITY, delisted)
           if (end < start) return []
           const sessionDays = calendar.sessionDays(start, end)
-          const stored = yield* storedRange(instrument.symbol, start, end)
           const byDay = new Map<DayNumber, DailyBar>()
-          for (const bar of stored) byDay.set(toDayNumber(bar.date), bar)
+          for (const bar of yield* storedRange(symbol, start, end)) byDay.set(toDayNumber(bar.date), bar)
           const missing = new Set(sessionDays.filter((d) => !byDay.has(d)))
           yield* Effect.annotateCurrentSpan({ sessions: sessionDays.length, stored: byDay.size, missing: missing.size })
           if (missing.size === 0) return sessionDays.map((d) => byDay.get(d)!)
 
           const fetched = yield* fetchRuns(instrument, runsOf(sessionDays, missing))
           const fresh = new Map<DayNumber, SourceDailyBar>()
+          const origin = new Map<DayNumber, string>()
           const rejected = new Set<DayNumber>()
-          for (const bar of fetched) {
+          for (const { bar, from: provider } of fetched.bars) {
             const day = toDayNumber(bar.date)
             if (!missing.has(day)) continue
             const violation = ohlcViolation(bar)
@@ -117,44 +163,63 @@ export class DailyHistory extends Context.Service<DailyHistory, {
               rejected.add(day)
               violations.inc({ rule: "ohlc" })
               yield* Effect.logWarning("provider bar rejected").pipe(
-                Effect.annotateLogs({ symbol: instrument.symbol, date: bar.date, source: source.name, rule: "ohlc", violation })
+                Effect.annotateLogs({ symbol, date: bar.date, source: provider, rule: "ohlc", violation })
               )
               continue
             }
             fresh.set(day, bar)
+            origin.set(day, provider)
           }
 
+          // The close before a date, from this fetch or the store.
+          const closeBefore = (date: string) =>
+            Effect.gen(function*() {
+              const day = toDayNumber(date)
+              const prior = calendar.sessionOnOrBefore(day - 1)
+              const known = prior === undefined ? undefined : fresh.get(prior)?.close ?? byDay.get(prior)?.close
+              if (known !== undefined) return known
+              const stored = yield* repo.lastBefore(symbol, date).pipe(Effect.orElseSucceed(() => Option.none<DailyBar>()))
+              return Option.getOrUndefined(stored)?.close
+            })
+          if ((yield* recordActions(symbol, fetched.actions, closeBefore)) > 0) {
+            // New actions rescaled the stored bars: read them again.
+            byDay.clear()
+            for (const bar of yield* storedRange(symbol, start, end)) byDay.set(toDayNumber(bar.date), bar)
+          }
+          const actions = yield* repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
+
           // A session the provider answered without, long enough after its close,
-          // was a suspension: a flat bar at the previous close, zero volume.
-          // A rejected bar stays missing (asked again next time); it is not a suspension.
+          // was a suspension: a flat bar at the previous close, zero volume. A
+          // rejected bar stays missing (asked again next time); it is not a suspension.
           const rows: Array<DailyBarRow> = []
-          let previous: DailyBar | undefined
           const served: Array<DailyBar> = []
+          let previous: DailyBar | undefined
           let suspensions = 0
           for (const [i, day] of sessionDays.entries()) {
             let bar: DailyBar | undefined = byDay.get(day)
             if (bar === undefined) {
+              const date = fromDayNumber(day)
               const got = fresh.get(day)
               const settled = calendar.sessionTimes(day)!.close + settleMs <= now
               if (got !== undefined) {
-                bar = { ...got, suspended: false }
+                bar = { ...got, adjFactor: factorAt(actions, date), suspended: false }
               } else if (settled && !rejected.has(day)) {
                 // The close before the range is only needed when the range opens suspended.
                 if (i === 0) {
                   previous = Option.getOrUndefined(
-                    yield* repo.lastBefore(instrument.symbol, fromDayNumber(start)).pipe(
+                    yield* repo.lastBefore(symbol, fromDayNumber(start)).pipe(
                       Effect.orElseSucceed(() => Option.none<DailyBar>())
                     )
                   )
                 }
-              }
-              if (bar === undefined && settled && !rejected.has(day) && previous !== undefined) {
-                const p = previous.close
-                bar = { date: fromDayNumber(day), open: p, high: p, low: p, close: p, volume: 0, amount: 0, adjFactor: previous.adjFactor, suspended: true }
-                suspensions++
+                if (previous !== undefined) {
+                  const p = previous.close
+                  bar = { date, open: p, high: p, low: p, close: p, volume: 0, amount: 0, adjFactor: factorAt(actions, date), suspended: true }
+                  suspensions++
+                }
               }
               if (bar !== undefined) {
-                rows.push({ ...bar, symbol: instrument.symbol, source: source.name, fetchedAt: now, ingestRunId: null })
+                rows.push({ ...bar, symbol, source: origin.get(day) ?? source.name, fetchedAt: now, ingestRunId: null })
               }
             }
             if (bar !== undefined) {
@@ -165,21 +230,26 @@ export class DailyHistory extends Context.Service<DailyHistory, {
 
           if (rows.length > 0) {
             yield* repo.upsert(rows).pipe(
-              Effect.tap(() => Effect.sync(() => ingested.inc({ source: source.name, kind: "daily" }, rows.length))),
+              Effect.tap(() =>
+                Effect.sync(() => {
+                  for (const row of rows) ingested.inc({ source: row.source, kind: "daily" })
+                })
+              ),
               Effect.catch((error) =>
                 Effect.logWarning("store write failed; serving the fetched bars anyway").pipe(
-                  Effect.annotateLogs({ symbol: instrument.symbol, error: error.message })
+                  Effect.annotateLogs({ symbol, error: error.message })
                 )
               )
             )
           }
           yield* Effect.logInfo("filled missing sessions from the provider").pipe(
             Effect.annotateLogs({
-              symbol: instrument.symbol,
-              source: source.name,
+              symbol,
+              source: [...new Set(origin.values())].join(",") || source.name,
               missing: missing.size,
               fetched: fresh.size,
               suspended: suspensions,
+              actions: fetched.actions.length,
               still_missing: missing.size - fresh.size - suspensions
             })
           )

@@ -1,33 +1,87 @@
-import { Config, Effect, Layer, Schema, SchemaGetter } from "effect"
-import { instrumented } from "./InstrumentedSource.ts"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Config, Context, Duration, Effect, Layer, Schema, SchemaGetter } from "effect"
+import type { HttpClient } from "effect/http"
+import { RateLimiter } from "effect/persistence"
+import type { TradingCalendars } from "../Calendar/TradingCalendars.ts"
+import { MarketDataSource } from "./MarketDataSource.ts"
+import { guard } from "./Resilience/GuardedSource.ts"
+import { type SourceSettings, sourceSettingsConfig, type Tier } from "./Resilience/SourceSettings.ts"
+import * as Eastmoney from "./Eastmoney/EastmoneySource.ts"
 import * as Simulated from "./Simulated/SimulatedSource.ts"
+import * as Sina from "./Sina/SinaSource.ts"
+import * as Tencent from "./Tencent/TencentSource.ts"
+import * as Yahoo from "./Yahoo/YahooSource.ts"
+import { SourceMetrics } from "./SourceMetrics.ts"
+import { type RouterOptions, SourceRouter } from "./SourceRouter.ts"
 
-/** Providers this build knows, by the name `SOURCES` uses. */
-export const SourceName = Schema.Literals(["simulated"])
-export type SourceName = typeof SourceName.Type
-
-const SourceList = Schema.String.pipe(
-  Schema.decodeTo(Schema.Array(SourceName), {
-    decode: SchemaGetter.transform((s: string) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0) as Array<SourceName>),
-    encode: SchemaGetter.transform((xs: ReadonlyArray<string>) => xs.join(","))
-  }),
-  Schema.check(Schema.makeFilter((xs: ReadonlyArray<string>) => xs.length > 0 || "list at least one source"))
-)
-
-const layerOf = (name: SourceName) => {
-  switch (name) {
-    case "simulated":
-      return Simulated.layerConfig
-  }
+/** A provider this build knows: its layer, and the tier its defaults come from. */
+interface Adapter {
+  readonly layer: Layer.Layer<MarketDataSource, unknown, TradingCalendars | HttpClient.HttpClient>
+  readonly tier: Tier
+  readonly overrides?: Partial<Omit<SourceSettings, "name" | "priority" | "tier">>
 }
 
+/** Every provider, by the name `SOURCES` uses. Adding a provider is one line here. */
+export const adapters = {
+  // Local and free of charge, but it can inject failures: give it a patient breaker.
+  simulated: { layer: Simulated.layerConfig, tier: "paid", overrides: { cost: 0 } },
+  yahoo: { layer: Yahoo.layerConfig, tier: "free" },
+  eastmoney: { layer: Eastmoney.layerConfig, tier: "free" },
+  sina: { layer: Sina.layerConfig, tier: "free" },
+  tencent: { layer: Tencent.layerConfig, tier: "free" }
+} satisfies Record<string, Adapter>
+
+export type SourceName = keyof typeof adapters
+
+const SourceList = Schema.String.pipe(
+  Schema.decodeTo(Schema.Array(Schema.Literals(Object.keys(adapters) as Array<SourceName>)), {
+    decode: SchemaGetter.transform((s: string) =>
+      s.split(",").map((x) => x.trim()).filter((x) => x.length > 0) as Array<SourceName>
+    ),
+    encode: SchemaGetter.transform((xs: ReadonlyArray<string>) => xs.join(","))
+  }),
+  Schema.check(Schema.makeFilter((xs: ReadonlyArray<string>) => xs.length > 0 || "list at least one source")),
+  Schema.check(Schema.makeFilter((xs: ReadonlyArray<string>) => new Set(xs).size === xs.length || "a source is listed twice"))
+)
+
+/** Each provider of `names` built, behind its policies, in priority order. */
+const guardedSources = (names: ReadonlyArray<SourceName>) =>
+  Effect.forEach(names, (name, priority) =>
+    Effect.gen(function*() {
+      const adapter: Adapter = adapters[name]
+      const settings = yield* sourceSettingsConfig(name, priority, adapter.tier, adapter.overrides)
+      const built = yield* Layer.build(adapter.layer)
+      return yield* guard(Context.get(built, MarketDataSource), settings)
+    }))
+
+/** The shared pieces the policies need: metrics, the token-bucket store, an HTTP client for adapters. */
+const policyServices = Layer.mergeAll(
+  SourceMetrics.layer,
+  RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory)),
+  NodeHttpClient.layerUndici
+)
+
 /**
- * The provider named first in `SOURCES` (default `simulated`), counted and
- * traced. Routing between several providers builds on this.
+ * `SOURCES` (default `simulated`) in priority order, each behind its policies,
+ * routed by `SourceRouter`, which is the `MarketDataSource` of the app.
  */
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const names = yield* Config.schema(SourceList, "SOURCES").pipe(Config.withDefault(["simulated" as const]))
-    return instrumented(layerOf(names[0]!))
+    const budget = yield* Config.Duration("SOURCES_BUDGET").pipe(Config.withDefault(Duration.seconds(4)))
+    return SourceRouter.layer(guardedSources(names), { budget })
   })
-)
+).pipe(Layer.provide(policyServices))
+
+/** Route over given provider layers with explicit settings, e.g. fakes or a replay server in tests. */
+export const layerFor = <E, R>(
+  sources: ReadonlyArray<{ readonly layer: Layer.Layer<MarketDataSource, E, R>; readonly settings: SourceSettings }>,
+  options: RouterOptions
+) =>
+  SourceRouter.layer(
+    Effect.forEach(sources, ({ layer, settings }) =>
+      Effect.flatMap(Layer.build(layer), (built) => guard(Context.get(built, MarketDataSource), settings))),
+    options
+  ).pipe(
+    Layer.provide(Layer.mergeAll(SourceMetrics.layer, RateLimiter.layer.pipe(Layer.provide(RateLimiter.layerStoreMemory))))
+  )

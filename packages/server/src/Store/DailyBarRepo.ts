@@ -15,11 +15,24 @@ export interface DailyBarRow extends DailyBar {
 
 const CHUNK = 5000
 
+/** A corporate action with the factor it applies to the cumulative adjustment from its ex-date on. */
+export interface PricedAction {
+  readonly exDate: IsoDate
+  readonly kind: "split" | "dividend"
+  readonly factor: number
+  readonly numerator?: number | undefined
+  readonly denominator?: number | undefined
+  readonly amount?: number | undefined
+}
+
 const sameBar = (a: DailyBar, b: DailyBar) =>
   a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume &&
   a.amount === b.amount && a.adjFactor === b.adjFactor && a.suspended === b.suspended
 
-/** The `bars_daily` table: one row per (symbol, session), written by idempotent upserts. */
+/**
+ * The `bars_daily` table (one row per symbol and session, written by
+ * idempotent upserts) and the corporate actions whose factors it carries.
+ */
 export class DailyBarRepo extends Context.Service<DailyBarRepo, {
   /** Stored bars of `symbol` in [from, to], ascending. */
   readonly range: (symbol: string, from: IsoDate, to: IsoDate) => Effect.Effect<ReadonlyArray<DailyBar>, StoreError>
@@ -29,6 +42,18 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
   readonly latestAdjFactor: (symbol: string) => Effect.Effect<number, StoreError>
   /** Insert or update by (symbol, date); returns how many rows were written (unchanged rows are skipped). */
   readonly upsert: (rows: ReadonlyArray<DailyBarRow>) => Effect.Effect<number, StoreError>
+  /** Known corporate actions of `symbol`, by ex-date. */
+  readonly actions: (symbol: string) => Effect.Effect<ReadonlyArray<PricedAction>, StoreError>
+  /**
+   * Records actions not known yet and, in the same transaction, multiplies the
+   * adjustment factor of every stored bar from each new action's ex-date on.
+   * Returns how many were new: recording twice changes nothing.
+   */
+  readonly recordActions: (
+    symbol: string,
+    actions: ReadonlyArray<PricedAction>,
+    source: string
+  ) => Effect.Effect<number, StoreError>
 }>()("@marketgate/server/Store/DailyBarRepo") {
   static readonly layer = Layer.effect(
     DailyBarRepo,
@@ -111,13 +136,45 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
         Effect.mapError((cause) => new StoreError({ operation: "bars_daily.upsert", cause }))
       )
 
-      return DailyBarRepo.of({ range, lastBefore, latestAdjFactor, upsert })
+      const actions = Effect.fn("DailyBarRepo.actions")(
+        function*(symbol: string) {
+          return yield* sql<PricedAction>`
+            SELECT to_char(ex_date, 'YYYY-MM-DD') AS "exDate", kind, factor
+            FROM corporate_actions WHERE symbol = ${symbol} ORDER BY ex_date, kind`
+        },
+        Effect.mapError((cause) => new StoreError({ operation: "corporate_actions.read", cause }))
+      )
+
+      const recordActions = Effect.fn("DailyBarRepo.recordActions")(
+        function*(symbol: string, list: ReadonlyArray<PricedAction>, source: string) {
+          let inserted = 0
+          for (const a of list) {
+            const rows = yield* sql<{ factor: number }>`
+              INSERT INTO corporate_actions (symbol, ex_date, kind, numerator, denominator, amount, factor, source)
+              VALUES (${symbol}, ${a.exDate}::date, ${a.kind}, ${a.numerator ?? null}, ${a.denominator ?? null},
+                      ${a.amount ?? null}, ${a.factor}, ${source})
+              ON CONFLICT (symbol, ex_date, kind) DO NOTHING
+              RETURNING factor`
+            if (rows.length === 0) continue
+            inserted++
+            yield* sql`
+              UPDATE bars_daily SET adj_factor = adj_factor * ${a.factor}
+              WHERE symbol = ${symbol} AND date >= ${a.exDate}::date`
+          }
+          return inserted
+        },
+        sql.withTransaction,
+        Effect.mapError((cause) => new StoreError({ operation: "corporate_actions.record", cause }))
+      )
+
+      return DailyBarRepo.of({ range, lastBefore, latestAdjFactor, upsert, actions, recordActions })
     })
   )
 
   /** In memory, for tests that swap the store out. Same semantics as the SQL layer. */
   static readonly layerMemory = Layer.sync(DailyBarRepo, () => {
     const bySymbol = new Map<string, Map<string, DailyBar>>()
+    const actionsBySymbol = new Map<string, Array<PricedAction>>()
     const sorted = (symbol: string) =>
       [...(bySymbol.get(symbol)?.values() ?? [])].sort((a, b) => (a.date < b.date ? -1 : 1))
     return DailyBarRepo.of({
@@ -136,6 +193,23 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             bars.set(bar.date, bar)
           }
           return written
+        }),
+      actions: (symbol) =>
+        Effect.sync(() => [...(actionsBySymbol.get(symbol) ?? [])].sort((a, b) => (a.exDate < b.exDate ? -1 : 1))),
+      recordActions: (symbol, list) =>
+        Effect.sync(() => {
+          const known = actionsBySymbol.get(symbol) ?? []
+          actionsBySymbol.set(symbol, known)
+          let inserted = 0
+          for (const a of list) {
+            if (known.some((k) => k.exDate === a.exDate && k.kind === a.kind)) continue
+            known.push(a)
+            inserted++
+            for (const [date, bar] of bySymbol.get(symbol) ?? []) {
+              if (date >= a.exDate) bySymbol.get(symbol)!.set(date, { ...bar, adjFactor: bar.adjFactor * a.factor })
+            }
+          }
+          return inserted
         })
     })
   })

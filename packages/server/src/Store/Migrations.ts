@@ -2,13 +2,15 @@ import { Effect } from "effect"
 import { Migrator } from "effect/sql"
 import m0001 from "./migrations/0001_instruments.ts"
 import m0002 from "./migrations/0002_bars_daily.ts"
+import m0003 from "./migrations/0003_corporate_actions.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
 export const runMigrations = Migrator.make({})({
   loader: Migrator.fromRecord({
     "0001_instruments": m0001,
-    "0002_bars_daily": m0002
+    "0002_bars_daily": m0002,
+    "0003_corporate_actions": m0003
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))

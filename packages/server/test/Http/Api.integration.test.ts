@@ -1,7 +1,7 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { freshPglite } from "../support/TestDatabase.ts"
-import { getJson, getText, type JsonAnswer, testApp } from "../support/TestApp.ts"
+import { getJson, getText, type JsonAnswer, postJson, testApp } from "../support/TestApp.ts"
 
 const expectEnvelopeError = (answer: JsonAnswer, status: number, msg: string | RegExp) => {
   assert.strictEqual(answer.status, status)
@@ -134,6 +134,51 @@ describe("HTTP API", () => {
         expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/bars\/:symbol",status_code="200"\}/)
         expect(metrics.text).not.toMatch(/route="\/v1\/bars\/000001/)
         expect(metrics.text).toMatch(/nodejs_eventloop_lag_seconds/)
+      }))
+
+    it.effect("POST /v1/bars/batch: every symbol gets its own entry; one failing symbol does not fail the others", () =>
+      Effect.gen(function*() {
+        const answer = yield* postJson("/v1/bars/batch", {
+          symbols: ["600519.SH", "NOPE", "999999.SH", "aapl.us"],
+          from: "2024-06-03",
+          to: "2024-06-07"
+        })
+        assert.strictEqual(answer.status, 200)
+        const results = answer.body.data.results
+        assert.deepStrictEqual(results.map((r: { symbol: string; ok: boolean }) => [r.symbol, r.ok]), [
+          ["600519.SH", true],
+          ["NOPE", false],
+          ["999999.SH", false],
+          ["aapl.us", true]
+        ])
+        assert.strictEqual(results[0].data.bars.length, 5)
+        assert.strictEqual(results[3].data.symbol, "AAPL.US")
+        assert.strictEqual(results[1].error.code, 400)
+        assert.match(results[1].error.msg, /'NOPE' is not a symbol/)
+        assert.deepStrictEqual(results[2].error, {
+          code: 404,
+          msg: "unknown symbol '999999.SH'; list known symbols with GET /v1/instruments?q="
+        })
+        // The same series as the single-symbol endpoint.
+        const single = yield* getJson("/v1/bars/600519.SH?from=2024-06-03&to=2024-06-07")
+        assert.deepStrictEqual(results[0].data, single.body.data)
+        const tooMany = yield* postJson("/v1/bars/batch", { symbols: Array.from({ length: 201 }, () => "600519.SH") })
+        expectEnvelopeError(tooMany, 400, "request body field 'symbols': symbols must list 1 to 200 symbols, got 201")
+      }))
+
+    it.effect("GET /v1/sources reports each provider's breaker, latency, error rate, calls and rate limit", () =>
+      Effect.gen(function*() {
+        yield* getJson("/v1/quotes?symbols=600519.SH")
+        const answer = yield* getJson("/v1/sources")
+        const [simulated] = answer.body.data.sources
+        assert.strictEqual(simulated.name, "simulated")
+        assert.strictEqual(simulated.priority, 1)
+        assert.deepStrictEqual(simulated.breaker, { state: "closed", consecutive_failures: 0, retry_after_ms: null })
+        assert.isAbove(simulated.calls.success, 0)
+        assert.strictEqual(simulated.error_rate, 0)
+        assert.isAtLeast(simulated.latency_ewma_ms, 0)
+        assert.deepStrictEqual(simulated.markets, ["CN", "US"])
+        assert.strictEqual(simulated.rate_limit.paused_until, null)
       }))
 
     it.effect("health, readiness, OpenAPI with the envelope, and the docs page", () =>

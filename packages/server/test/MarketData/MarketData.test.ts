@@ -15,7 +15,7 @@ import { RequestFacts, servedFromCache } from "../../src/Observability/RequestFa
 import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
 import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
 import { StoreError } from "../../src/Store/StoreError.ts"
-import { FakeSource, type FakeSourceOptions, type SourceCall } from "../support/FakeSource.ts"
+import { FakeSource, type FakeSourceOptions, priceOn, type SourceCall } from "../support/FakeSource.ts"
 
 const NOW = Date.parse("2026-11-21T12:00:00Z")
 const symbols = ["600519.SH", "300750.SZ", "AAPL.US"] as Array<Symbol>
@@ -157,7 +157,7 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
       override: (_s, bar) => (bar.date === "2024-03-05" ? { ...bar, low: bar.high + 1 } : bar)
     }))))
 
-  it.effect("qfq keeps today's prices and scales the past; hfq scales by the cumulative factor", () =>
+  it.effect("a split reported with the bars feeds qfq/hfq: qfq keeps today's prices, hfq scales by the cumulative factor", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const marketData = yield* MarketData
@@ -166,15 +166,37 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
       const none = yield* q("none")
       const qfq = yield* q("qfq")
       const hfq = yield* q("hfq")
+      assert.strictEqual(none.bars.length, 10)
       for (const [i, b] of none.bars.entries()) {
-        const factor = b.date < "2024-06-10" ? 0.25 : 1
-        assert.closeTo(qfq.bars[i]!.close, Math.round(b.close * factor * 1e4) / 1e4, 1e-9)
-        assert.closeTo(hfq.bars[i]!.close, Math.round(b.close * factor * 1e4) / 1e4, 1e-9)
+        const traded = priceOn(b.date) * (b.date < "2024-06-10" ? 4 : 1)
+        assert.closeTo(b.close, traded, 1e-9)
+        // One continuous series in either adjustment: the split is gone.
+        assert.closeTo(qfq.bars[i]!.close, Math.round(priceOn(b.date) * 1e4) / 1e4, 1e-9)
+        assert.closeTo(hfq.bars[i]!.close, Math.round(4 * priceOn(b.date) * 1e4) / 1e4, 1e-9)
         assert.strictEqual(qfq.bars[i]!.volume, b.volume)
       }
     }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, {
-      // A 4:1 split effective 2024-06-10: earlier bars carry factor 0.25.
-      adjFactor: (_s, date) => (date < "2024-06-10" ? 0.25 : 1)
+      priceScale: (_s, date) => (date < "2024-06-10" ? 4 : 1),
+      actions: () => [{ kind: "split", exDate: "2024-06-10", numerator: 4, denominator: 1 }]
+    }))))
+
+  it.effect("an action learned later rescales the bars already stored", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      // Early July is stored first (its range holds no action); the range then
+      // fetched for June reaches 2024-07-01 and reports a 2:1 split that must
+      // also move the factors of the July bars already stored.
+      yield* bars1d("600519.SH", "2024-07-02", "2024-07-05")
+      const hfq = yield* marketData.bars("600519.SH" as Symbol, { interval: "1d", from: "2024-06-03", to: "2024-07-05", adjust: "hfq" })
+      const qfq = yield* marketData.bars("600519.SH" as Symbol, { interval: "1d", from: "2024-06-03", to: "2024-07-05", adjust: "qfq" })
+      for (const b of hfq.bars) {
+        assert.closeTo(b.close, Math.round(2 * priceOn(b.date) * 1e4) / 1e4, 1e-9)
+      }
+      for (const b of qfq.bars) assert.closeTo(b.close, Math.round(priceOn(b.date) * 1e4) / 1e4, 1e-9)
+    }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, {
+      priceScale: (_s, date) => (date < "2024-07-01" ? 2 : 1),
+      actions: () => [{ kind: "split", exDate: "2024-07-01", numerator: 2, denominator: 1 }]
     }))))
 
   it.effect("weekly bars are complete weeks aggregated from the daily bars", () =>
@@ -245,6 +267,8 @@ const brokenStore = Layer.succeed(
     range: () => Effect.fail(new StoreError({ operation: "range", cause: new Error("connection refused") })),
     lastBefore: () => Effect.fail(new StoreError({ operation: "lastBefore", cause: new Error("connection refused") })),
     latestAdjFactor: () => Effect.fail(new StoreError({ operation: "latestAdjFactor", cause: new Error("connection refused") })),
-    upsert: () => Effect.fail(new StoreError({ operation: "upsert", cause: new Error("connection refused") }))
+    upsert: () => Effect.fail(new StoreError({ operation: "upsert", cause: new Error("connection refused") })),
+    actions: () => Effect.fail(new StoreError({ operation: "actions", cause: new Error("connection refused") })),
+    recordActions: () => Effect.fail(new StoreError({ operation: "recordActions", cause: new Error("connection refused") }))
   })
 )

@@ -102,6 +102,23 @@ for (const [name, database] of backends) {
           assert.strictEqual(yield* countRows("600001.SH"), 0)
         }))
 
+      it.effect("a new corporate action rescales stored bars from its ex-date on, once", () =>
+        Effect.gen(function*() {
+          const repo = yield* DailyBarRepo
+          yield* repo.upsert(Array.from({ length: 6 }, (_, i) => bar("NVDA.US", i)))
+          const split = { exDate: day(3), kind: "split" as const, numerator: 4, denominator: 1, factor: 4 }
+          const dividend = { exDate: day(5), kind: "dividend" as const, amount: 0.5, factor: 1.05 }
+          assert.strictEqual(yield* repo.recordActions("NVDA.US", [split, dividend], "test"), 2)
+          // Recording the same actions again is a no-op: factors are not applied twice.
+          assert.strictEqual(yield* repo.recordActions("NVDA.US", [split, dividend], "test"), 0)
+          const factors = (yield* repo.range("NVDA.US", day(0), day(5))).map((b) => b.adjFactor)
+          assert.deepStrictEqual(factors, [1, 1, 1, 4, 4, 4 * 1.05])
+          assert.deepStrictEqual(yield* repo.actions("NVDA.US"), [
+            { exDate: day(3), kind: "split", factor: 4 },
+            { exDate: day(5), kind: "dividend", factor: 1.05 }
+          ])
+        }))
+
       it.effect("stores the whole simulated universe and reads it back unchanged", () =>
         Effect.gen(function*() {
           const repo = yield* InstrumentRepo

@@ -4,7 +4,13 @@ import { type Instrument, makeInstrument } from "@marketgate/domain/Instrument"
 import type { Quote } from "@marketgate/domain/Quote"
 import type { Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Context, Effect, Layer, Ref } from "effect"
-import { MarketDataSource, type SourceDailyBar, SourceError } from "../../src/Sources/MarketDataSource.ts"
+import {
+  allOperations,
+  type CorporateAction,
+  MarketDataSource,
+  type SourceDailyBar,
+  SourceError
+} from "../../src/Sources/MarketDataSource.ts"
 
 export interface SourceCall {
   readonly operation: string
@@ -18,8 +24,10 @@ export interface FakeSourceOptions {
   readonly suspended?: (symbol: string, date: string) => boolean
   /** A bar to return instead of the generated one (to inject bad data). */
   readonly override?: (symbol: string, bar: SourceDailyBar) => SourceDailyBar
-  /** Cumulative adjustment factor of a date. */
-  readonly adjFactor?: (symbol: string, date: string) => number
+  /** Corporate actions of a symbol, reported with the bars whose range holds their ex-date. */
+  readonly actions?: (symbol: string) => ReadonlyArray<CorporateAction>
+  /** An as-traded price multiplier of a date (e.g. 4 before a 4:1 split). */
+  readonly priceScale?: (symbol: string, date: string) => number
   /** When set, every call fails with this reason. */
   readonly failing?: Ref.Ref<boolean>
 }
@@ -31,7 +39,7 @@ export const fakeInstruments: ReadonlyArray<Instrument> = [
 ]
 
 /** A price that depends only on the date, so any two answers agree. */
-const priceOn = (date: string) => 10 + (toDayNumber(date) % 97) / 10
+export const priceOn = (date: string) => 10 + (toDayNumber(date) % 97) / 10
 
 /**
  * A provider that answers from a formula and records every call, so tests can
@@ -65,10 +73,10 @@ export class FakeSource extends Context.Service<FakeSource, {
             const now = yield* Clock.currentTimeMillis
             const calendar = calendarOf(defaultCalendars, exchangeOf(symbol))
             const last = calendar.lastCompletedSession(now) ?? Number.NEGATIVE_INFINITY
-            return calendar.sessionDays(toDayNumber(from), Math.min(toDayNumber(to), last)).flatMap((d) => {
+            const bars = calendar.sessionDays(toDayNumber(from), Math.min(toDayNumber(to), last)).flatMap((d) => {
               const date = fromDayNumber(d)
               if (options.suspended?.(symbol, date)) return []
-              const close = priceOn(date)
+              const close = priceOn(date) * (options.priceScale?.(symbol, date) ?? 1)
               const bar: SourceDailyBar = {
                 date,
                 open: close - 0.1,
@@ -76,11 +84,12 @@ export class FakeSource extends Context.Service<FakeSource, {
                 low: close - 0.3,
                 close,
                 volume: 1000 + d,
-                amount: (1000 + d) * close,
-                adjFactor: options.adjFactor?.(symbol, date) ?? 1
+                amount: (1000 + d) * close
               }
               return [options.override?.(symbol, bar) ?? bar]
             })
+            const actions = (options.actions?.(symbol) ?? []).filter((a) => a.exDate >= from && a.exDate <= to)
+            return { bars, actions }
           })
 
         const quotes = (symbols: ReadonlyArray<Symbol>) =>
@@ -106,6 +115,7 @@ export class FakeSource extends Context.Service<FakeSource, {
 
         const source = MarketDataSource.of({
           name: "fake",
+          capabilities: { operations: allOperations, markets: new Set(["CN", "US"]) },
           instruments: Effect.as(record({ operation: "instruments", symbol: "", from: "", to: "" }), fakeInstruments),
           dailyBars,
           intradayBars: (symbol, _interval, from, to) =>

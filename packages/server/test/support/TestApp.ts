@@ -9,7 +9,8 @@ import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "../../src/Http/HttpServerLive.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
-import { instrumented } from "../../src/Sources/InstrumentedSource.ts"
+import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
+import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
 
 /**
@@ -22,7 +23,10 @@ export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlC
     Layer.provide(
       services({
         database,
-        source: instrumented(Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 })),
+        source: Sources.layerFor([{
+          layer: Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 }),
+          settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
+        }], { budget: Duration.seconds(4) }),
         cache: MarketCache.layerTest,
         history: DailyHistory.layer({ settle: Duration.hours(12) }),
         calendars: TradingCalendars.layer,
@@ -52,6 +56,16 @@ export const getJson = (path: string, headers: Record<string, string> = {}) =>
     )
     const body = yield* response.json
     const answer: JsonAnswer = { status: response.status, headers: response.headers, body }
+    return answer
+  })
+
+/** POST a JSON body and parse the JSON answer, whatever its status. */
+export const postJson = (path: string, body: unknown) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const request = yield* HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJson(body))
+    const response = yield* client.execute(request)
+    const answer: JsonAnswer = { status: response.status, headers: response.headers, body: yield* response.json }
     return answer
   })
 

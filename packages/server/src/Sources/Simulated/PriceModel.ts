@@ -188,8 +188,7 @@ export class PricePath {
       low: Math.min(low, open, close),
       close,
       volume,
-      amount: round2((volume * (open + high + low + close)) / 4),
-      adjFactor: 1
+      amount: round2((volume * (open + high + low + close)) / 4)
     }
   }
 

@@ -5,7 +5,7 @@ import type { Quote } from "@marketgate/domain/Quote"
 import type { Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Config, Duration, Effect, Layer, Random } from "effect"
 import { TradingCalendars } from "../../Calendar/TradingCalendars.ts"
-import { MarketDataSource, SourceError, type SourceIntradayBar } from "../MarketDataSource.ts"
+import { allOperations, MarketDataSource, SourceError, type SourceIntradayBar } from "../MarketDataSource.ts"
 import { PricePath } from "./PriceModel.ts"
 import { simulatedInstrument, simulatedUniverse } from "./Universe.ts"
 
@@ -110,10 +110,11 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
           const path = yield* pathOf(symbol, "dailyBars")
           const now = yield* Clock.currentTimeMillis
           const calendar = calendars.of(path.instrument.exchange)
-          return completedSessionDays(calendar, from, to, now).flatMap((day) => {
+          const bars = completedSessionDays(calendar, from, to, now).flatMap((day) => {
             const state = path.state(day)
             return state === undefined || state.suspended ? [] : [path.dailyBar(state)]
           })
+          return { bars, actions: [] }
         })
       )
     })
@@ -261,7 +262,14 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
       Effect.withSpan("SimulatedSource.instruments", { attributes: { "datasource.name": NAME } })
     )
 
-    return MarketDataSource.of({ name: NAME, instruments, dailyBars, intradayBars, quotes })
+    return MarketDataSource.of({
+      name: NAME,
+      capabilities: { operations: allOperations, markets: new Set(["CN", "US"]) },
+      instruments,
+      dailyBars,
+      intradayBars,
+      quotes
+    })
   })
 
 export const SimulatedConfig = Config.all({
