@@ -1,6 +1,6 @@
 import { Schema, SchemaGetter } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { DataUnavailable, InvalidRequest, NotReady, UnknownSymbol } from "./ApiErrors.ts"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
+import { DataUnavailable, InvalidRequest, NoData, NotReady, Unauthorized, UnknownSymbol } from "./ApiErrors.ts"
 import { BarSeries } from "./Bar.ts"
 import { DateString } from "./CalendarDate.ts"
 import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
@@ -111,7 +111,7 @@ export class BarsGroup extends HttpApiGroup.make("bars")
         adjust: Schema.optionalKey(Adjust.annotate({ description: "default none" }))
       },
       success: BarSeries,
-      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
+      error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
     }).annotate(OpenApi.Summary, "K-line bars of one symbol"),
     HttpApiEndpoint.post("batch", "/bars/batch", {
       payload: BarsBatchRequest,
@@ -135,7 +135,7 @@ export class IndicatorsGroup extends HttpApiGroup.make("indicators")
         adjust: Schema.optionalKey(Adjust)
       },
       success: IndicatorSeries,
-      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
+      error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
     }).annotate(OpenApi.Summary, "Technical indicator series: sma, ema, macd 12/26/9, rsi (Wilder), boll 20/2")
   )
   .prefix("/v1")
@@ -148,6 +148,37 @@ export class SourcesGroup extends HttpApiGroup.make("sources")
       "Upstream providers: breaker state, latency, error rate, rate limit, priority, cost"
     )
   )
+  .prefix("/v1")
+{}
+
+export const CacheKindName = Schema.Literals(["quote", "overview", "intraday", "daily", "instruments"])
+
+export const InvalidateRequest = Schema.Struct({
+  symbols: Schema.optionalKey(Schema.Array(Symbol).annotate({ description: "drop these symbols' entries; omit for every key" })),
+  kinds: Schema.optionalKey(Schema.Array(CacheKindName).annotate({ description: "omit for every kind" }))
+}).annotate({ identifier: "InvalidateRequest" })
+
+export const Invalidated = Schema.Struct({
+  invalidated: Schema.Array(Schema.Struct({ kind: CacheKindName, prefix: Schema.String }))
+}).annotate({ identifier: "Invalidated" })
+
+/**
+ * Operator actions. With `ADMIN_TOKEN` set they need `Authorization: Bearer <token>`.
+ */
+export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@marketgate/domain/AdminAuth", {
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized
+}) {}
+
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.post("invalidateCache", "/admin/cache/invalidate", {
+      payload: InvalidateRequest,
+      success: Invalidated,
+      error: InvalidRequest
+    }).annotate(OpenApi.Summary, "Drop cached entries in every instance (L1 by pub/sub, and L2)")
+  )
+  .middleware(AdminAuth)
   .prefix("/v1")
 {}
 
@@ -176,6 +207,7 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(BarsGroup)
   .add(IndicatorsGroup)
   .add(SourcesGroup)
+  .add(AdminGroup)
   .add(SystemGroup)
   .annotateMerge(OpenApi.annotations({
     title: "marketgate",

@@ -24,6 +24,13 @@ export class UnknownSymbol extends Schema.TaggedError<UnknownSymbol>()(
   }
 }
 
+/** The symbol is known, but no provider has data for it (in that range): asking again will not help soon. */
+export class NoData extends Schema.TaggedError<NoData>()(
+  "NoData",
+  { message: Schema.String },
+  { httpApiStatus: 404 }
+) {}
+
 export class DataUnavailable extends Schema.TaggedError<DataUnavailable>()(
   "DataUnavailable",
   { message: Schema.String },
@@ -34,4 +41,10 @@ export class NotReady extends Schema.TaggedError<NotReady>()(
   "NotReady",
   { message: Schema.String, failing: Schema.Array(Schema.String) },
   { httpApiStatus: 503 }
+) {}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  { httpApiStatus: 401 }
 ) {}

@@ -4,6 +4,8 @@ import { Config, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { createServer } from "node:http"
+import * as AdminAuth from "./AdminAuth.ts"
+import { AdminHttp } from "./AdminHttp.ts"
 import { BarsHttp } from "./BarsHttp.ts"
 import { HttpMetrics } from "./HttpMetrics.ts"
 import { IndicatorsHttp } from "./IndicatorsHttp.ts"
@@ -16,7 +18,8 @@ import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, SystemHttp])
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, AdminHttp, SystemHttp]),
+  Layer.provide(AdminAuth.layerConfig)
 )
 
 /** Every route, each wrapped by the request envelope middleware. */

@@ -1,7 +1,7 @@
 import { Cause, Context, Effect, Exit, LogLevel, References, Tracer, type Types } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
-import { RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
+import { newRequestFacts, RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
 import { describeDecodeFailure, type FieldProblem } from "./DecodeErrorMessage.ts"
 import { HttpMetrics, SLOW_REQUEST_SECONDS } from "./HttpMetrics.ts"
 
@@ -112,7 +112,7 @@ export const requestEnvelope = HttpRouter.middleware()(
         const method = request.method
         const requestId = request.headers["x-request-id"] ?? crypto.randomUUID()
         const traceId = Context.getOrUndefined(context, Tracer.ParentSpan)?.traceId ?? ""
-        const facts: RequestFacts = { cacheLookups: 0, cacheMisses: 0 }
+        const facts = newRequestFacts()
         const done = metrics.start(method, route)
 
         return app.pipe(
@@ -131,7 +131,9 @@ export const requestEnvelope = HttpRouter.middleware()(
                   ? HttpServerResponse.empty({ status: 400 })
                   : (yield* HttpServerError.causeResponse(exit.cause))[0]
               }
-              const ids = { "x-request-id": requestId, "x-trace-id": traceId }
+              const ids: Record<string, string> = { "x-request-id": requestId, "x-trace-id": traceId }
+              // hit | stale (served within its grace while a refresh runs) | miss
+              if (facts.cacheLookups > 0) ids["x-cache"] = facts.cacheStale ? "stale" : servedFromCache(facts) ? "hit" : "miss"
               response = route.startsWith("/v1")
                 ? envelope(response, decoded, Number(process.hrtime.bigint() - started) / 1e6, traceId, servedFromCache(facts), ids)
                 : HttpServerResponse.setHeaders(response, ids)

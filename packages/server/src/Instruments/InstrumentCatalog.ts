@@ -2,9 +2,12 @@ import { UnknownSymbol } from "@marketgate/domain/ApiErrors"
 import type { Instrument, InstrumentPage } from "@marketgate/domain/Instrument"
 import type { Market } from "@marketgate/domain/Symbol"
 import { Context, Effect, Layer, Ref, Schedule } from "effect"
+import * as Prom from "prom-client"
+import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { MarketDataSource, type SourceError } from "../Sources/MarketDataSource.ts"
 import { InstrumentRepo } from "../Store/InstrumentRepo.ts"
 import type { StoreError } from "../Store/StoreError.ts"
+import { BloomFilter } from "./BloomFilter.ts"
 
 export interface InstrumentQuery {
   readonly market?: Market | undefined
@@ -16,11 +19,14 @@ export interface InstrumentQuery {
 interface Index {
   readonly list: ReadonlyArray<Instrument>
   readonly bySymbol: ReadonlyMap<string, Instrument>
+  /** Rebuilt with every listing change: unknown symbols stop here, before any cache tier or provider. */
+  readonly known: BloomFilter
 }
 
 const indexOf = (list: ReadonlyArray<Instrument>): Index => ({
   list,
-  bySymbol: new Map(list.map((i) => [i.symbol, i]))
+  bySymbol: new Map(list.map((i) => [i.symbol, i])),
+  known: new BloomFilter(list.map((i) => i.symbol), list.length)
 })
 
 /**
@@ -40,6 +46,12 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
     Effect.gen(function*() {
       const repo = yield* InstrumentRepo
       const source = yield* MarketDataSource
+      const { registry } = yield* MetricsRegistry
+      const rejected = new Prom.Counter({
+        name: "cache_penetration_rejected_total",
+        help: "Lookups of unknown symbols stopped by the Bloom filter before any cache tier or provider",
+        registers: [registry]
+      })
       const index = yield* Ref.make(indexOf(yield* repo.all))
 
       const refresh = Effect.gen(function*() {
@@ -90,7 +102,11 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
       }
 
       const lookup = (symbol: string) =>
-        Effect.flatMap(Ref.get(index), ({ bySymbol }) => {
+        Effect.flatMap(Ref.get(index), ({ bySymbol, known }) => {
+          if (!known.mightContain(symbol)) {
+            rejected.inc()
+            return Effect.fail(UnknownSymbol.of(symbol))
+          }
           const found = bySymbol.get(symbol)
           return found === undefined ? Effect.fail(UnknownSymbol.of(symbol)) : Effect.succeed(found)
         })

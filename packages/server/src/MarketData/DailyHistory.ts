@@ -1,10 +1,11 @@
-import { DataUnavailable } from "@marketgate/domain/ApiErrors"
+import { DataUnavailable, NoData } from "@marketgate/domain/ApiErrors"
 import type { DailyBar } from "@marketgate/domain/Bar"
 import { ohlcViolation } from "@marketgate/domain/BarChecks"
 import { type DayNumber, fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
 import * as Prom from "prom-client"
+import { MarketCache } from "../Cache/MarketCache.ts"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { type CorporateAction, MarketDataSource, type SourceDailyBar } from "../Sources/MarketDataSource.ts"
@@ -44,13 +45,18 @@ const factorAt = (actions: ReadonlyArray<PricedAction>, date: string) =>
  */
 export class DailyHistory extends Context.Service<DailyHistory, {
   /** One bar per session of `instrument` in [from, to] that has closed, ascending. */
-  readonly sessions: (instrument: Instrument, from: DayNumber, to: DayNumber) => Effect.Effect<Array<DailyBar>, DataUnavailable>
+  readonly sessions: (
+    instrument: Instrument,
+    from: DayNumber,
+    to: DayNumber
+  ) => Effect.Effect<Array<DailyBar>, DataUnavailable | NoData>
 }>()("@marketgate/server/MarketData/DailyHistory") {
   static readonly make = (options: DailyHistoryOptions) =>
     Effect.gen(function*() {
       const calendars = yield* TradingCalendars
       const repo = yield* DailyBarRepo
       const source = yield* MarketDataSource
+      const cache = yield* MarketCache
       const { registry } = yield* MetricsRegistry
       const ingested = new Prom.Counter({
         name: "ingest_bars_total",
@@ -89,10 +95,12 @@ export class DailyHistory extends Context.Service<DailyHistory, {
             actions: chunks.flatMap((c) => c.actions.map((action) => ({ action, from: c.source ?? source.name })))
           })),
           Effect.mapError((error) =>
-            new DataUnavailable({
-              message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
-                "try again shortly"
-            })
+            error.reason === "NotFound"
+              ? new NoData({ message: `no provider has daily bars for ${instrument.symbol} (${error.message})` })
+              : new DataUnavailable({
+                message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
+                  "try again shortly"
+              })
           )
         )
 
@@ -182,7 +190,9 @@ export class DailyHistory extends Context.Service<DailyHistory, {
               return Option.getOrUndefined(stored)?.close
             })
           if ((yield* recordActions(symbol, fetched.actions, closeBefore)) > 0) {
-            // New actions rescaled the stored bars: read them again.
+            // New actions rescaled the stored bars: every cached series of the
+            // symbol (and its indicators) is stale, here and in every instance.
+            yield* cache.invalidatePrefix("daily", symbol)
             byDay.clear()
             for (const bar of yield* storedRange(symbol, start, end)) byDay.set(toDayNumber(bar.date), bar)
           }

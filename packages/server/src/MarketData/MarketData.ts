@@ -1,16 +1,18 @@
-import { DataUnavailable, InvalidRequest, type UnknownSymbol } from "@marketgate/domain/ApiErrors"
+import { DataUnavailable, InvalidRequest, NoData, type UnknownSymbol } from "@marketgate/domain/ApiErrors"
 import { adjustDailyBars } from "@marketgate/domain/Adjustment"
-import type { Bar, BarSeries, DailyBar } from "@marketgate/domain/Bar"
+import { type Bar, BarSeries, type DailyBar } from "@marketgate/domain/Bar"
 import { aggregateBars } from "@marketgate/domain/BarAggregation"
 import { fromDayNumber } from "@marketgate/domain/CalendarDate"
-import { type IndicatorName, type IndicatorSeries, indicatorDefaults } from "@marketgate/domain/Indicator"
+import { type IndicatorName, IndicatorSeries, indicatorDefaults } from "@marketgate/domain/Indicator"
 import { computeIndicator, effectiveParams, warmupBars } from "@marketgate/domain/indicators/ComputeIndicator"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { type Adjust, type Interval, type IntradayInterval, isIntraday } from "@marketgate/domain/Interval"
-import type { Quote } from "@marketgate/domain/Quote"
+import { Quote } from "@marketgate/domain/Quote"
 import type { Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Context, Effect, Layer } from "effect"
+import { codecOf } from "../Cache/CacheEntry.ts"
 import { MarketCache } from "../Cache/MarketCache.ts"
+import { Popularity } from "../Cache/Popularity.ts"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
 import { MarketDataSource } from "../Sources/MarketDataSource.ts"
@@ -34,7 +36,11 @@ export interface IndicatorQuery {
   readonly adjust: Adjust
 }
 
-type ReadError = InvalidRequest | UnknownSymbol | DataUnavailable
+type ReadError = InvalidRequest | UnknownSymbol | NoData | DataUnavailable
+
+const barSeriesCodec = codecOf(BarSeries)
+const quoteCodec = codecOf(Quote)
+const indicatorCodec = codecOf(IndicatorSeries)
 
 // Six decimals is below any price tick and keeps float noise out of the JSON.
 const rounded = (row: Record<string, number | null>) =>
@@ -58,6 +64,7 @@ export class MarketData extends Context.Service<MarketData, {
       const repo = yield* DailyBarRepo
       const source = yield* MarketDataSource
       const cache = yield* MarketCache
+      const popularity = yield* Popularity
 
       // qfq scales history to the latest factor; if the store cannot say, the range's own last bar does.
       const latestFactor = (symbol: string, daily: ReadonlyArray<DailyBar>) =>
@@ -91,14 +98,17 @@ export class MarketData extends Context.Service<MarketData, {
             }))
           ),
           Effect.mapError((error) =>
-            new DataUnavailable({
-              message: `no provider could supply ${interval} bars for ${instrument.symbol} (${error.message}); try again shortly`
-            })
+            error.reason === "NotFound"
+              ? new NoData({ message: `no provider has ${interval} bars for ${instrument.symbol} (${error.message})` })
+              : new DataUnavailable({
+                message: `no provider could supply ${interval} bars for ${instrument.symbol} (${error.message}); try again shortly`
+              })
           )
         )
 
       const bars = Effect.fn("MarketData.bars")(function*(symbol: Symbol, query: BarsQuery) {
         const instrument = yield* catalog.lookup(symbol)
+        popularity.touch(symbol)
         const calendar = calendars.of(instrument.exchange)
         const now = yield* Clock.currentTimeMillis
         const range = yield* resolveRange(calendar, now, query.from, query.to)
@@ -115,18 +125,19 @@ export class MarketData extends Context.Service<MarketData, {
         const load = isIntraday(interval)
           ? intradayBars(instrument, interval, range)
           : periodBars(instrument, interval as "1d" | "1w" | "1M", range, query.adjust)
-        const series = yield* cache.getOrLoad(
-          isIntraday(interval) ? "intraday" : "daily",
-          key,
-          Effect.map(load, (list): BarSeries => ({ symbol, interval, adjust: query.adjust, from, to, bars: list }))
+        return yield* cache.getOrLoad(
+          { kind: isIntraday(interval) ? "intraday" : "daily", key, codec: barSeriesCodec },
+          Effect.map(load, (list): BarSeries => ({ symbol, interval, adjust: query.adjust, from, to, bars: list })),
+          // "No provider has it" is remembered briefly, so it is not asked again on every request.
+          { negative: (e) => e._tag === "NoData" }
         )
-        return series
       })
 
       const quotes = Effect.fn("MarketData.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
         const unique = [...new Set(symbols)]
         for (const symbol of unique) yield* catalog.lookup(symbol)
-        const found = yield* cache.getOrLoadMany("quote", unique, (missing) =>
+        for (const symbol of unique) popularity.touch(symbol)
+        const found = yield* cache.getOrLoadMany("quote", quoteCodec, unique, (missing) =>
           source.quotes(missing as ReadonlyArray<Symbol>).pipe(
             Effect.map((list) => new Map(list.map((q) => [q.symbol as string, q]))),
             Effect.mapError((error) =>
@@ -155,10 +166,10 @@ export class MarketData extends Context.Service<MarketData, {
         yield* ensureWithinLimit(barCount(calendar, instrument, interval, range, now))
         const from = fromDayNumber(range.from)
         const to = fromDayNumber(range.to)
-        const key = `${symbol}:${query.name}:${period}:${interval}:${from}:${to}:${query.adjust}`
+        // Keys start with the symbol, so invalidating a symbol's daily data covers its indicators.
+        const key = `${symbol}:indicator:${query.name}:${period}:${interval}:${from}:${to}:${query.adjust}`
         return yield* cache.getOrLoad(
-          "daily",
-          key,
+          { kind: "daily", key, codec: indicatorCodec },
           Effect.gen(function*() {
             // Warm-up history before `from`, so a value never depends on where the request starts.
             const warmup = warmupBars(query.name, period)

@@ -7,10 +7,14 @@ import { Context } from "effect"
 export interface RequestFacts {
   cacheLookups: number
   cacheMisses: number
+  /** Some of the answer was a stale entry served within its grace period. */
+  cacheStale: boolean
 }
 
+export const newRequestFacts = (): RequestFacts => ({ cacheLookups: 0, cacheMisses: 0, cacheStale: false })
+
 export const RequestFacts = Context.Reference<RequestFacts>("@marketgate/server/Observability/RequestFacts", {
-  defaultValue: () => ({ cacheLookups: 0, cacheMisses: 0 })
+  defaultValue: newRequestFacts
 })
 
 /** True when the request looked something up in the cache and every lookup hit. */

@@ -11,7 +11,7 @@ import { InstrumentCatalog } from "../../src/Instruments/InstrumentCatalog.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
 import { MarketData } from "../../src/MarketData/MarketData.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
-import { RequestFacts, servedFromCache } from "../../src/Observability/RequestFacts.ts"
+import { newRequestFacts, RequestFacts, servedFromCache } from "../../src/Observability/RequestFacts.ts"
 import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
 import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
 import { StoreError } from "../../src/Store/StoreError.ts"
@@ -45,7 +45,7 @@ const dailyCalls = Effect.gen(function*() {
 /** Facts of one "request", as the HTTP middleware would collect them. */
 const withFacts = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
-    const facts: RequestFacts = { cacheLookups: 0, cacheMisses: 0 }
+    const facts = newRequestFacts()
     const value = yield* Effect.provideService(effect, RequestFacts, facts)
     return { value, cacheHit: servedFromCache(facts) }
   })

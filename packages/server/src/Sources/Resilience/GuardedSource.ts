@@ -3,8 +3,8 @@ import { Clock, Duration, Effect, Exit, Ref, Schedule, Semaphore } from "effect"
 import { type MarketDataSource, type Operation, SourceError } from "../MarketDataSource.ts"
 import { SourceMetrics } from "../SourceMetrics.ts"
 import { makeAdaptiveRateLimiter } from "./AdaptiveRateLimiter.ts"
-import * as Machine from "./BreakerMachine.ts"
-import { makeCircuitBreaker } from "./CircuitBreaker.ts"
+import * as Machine from "../../Resilience/BreakerMachine.ts"
+import { makeCircuitBreaker } from "../../Resilience/CircuitBreaker.ts"
 import type { SourceSettings } from "./SourceSettings.ts"
 
 type Source = MarketDataSource["Service"]
@@ -53,7 +53,7 @@ export const guard = (inner: Source, settings: SourceSettings) =>
     const bulkhead = yield* Semaphore.make(settings.maxConcurrency)
     const limiter = yield* makeAdaptiveRateLimiter(name, settings.rateLimit)
     const recent = yield* Ref.make<ReadonlyArray<boolean>>([])
-    const breaker = yield* makeCircuitBreaker(name, settings.breaker, (t) =>
+    const breaker = yield* makeCircuitBreaker(settings.breaker, (t) =>
       Effect.gen(function*() {
         // A successful probe shows the provider recovered: its old failures no longer count.
         if (t.to === "Closed") yield* Ref.set(recent, [])
@@ -108,14 +108,22 @@ export const guard = (inner: Source, settings: SourceSettings) =>
             limiter.acquire(operation).pipe(
               Effect.andThen(
                 breaker.execute(
-                  operation,
                   attempt(operation, call, attempts).pipe(Effect.retry(retrySchedule)),
                   (e) =>
                     Exit.isSuccess(e)
                       ? { _tag: "Success" }
                       : e.cause.reasons.some((r) => r._tag === "Fail" && countsAgainst(r.error))
                       ? { _tag: "Failure" }
-                      : { _tag: "Ignored" }
+                      : { _tag: "Ignored" },
+                  (retryAfterMs) =>
+                    new SourceError({
+                      source: name,
+                      operation,
+                      reason: "CircuitOpen",
+                      message: `${name} is failing; its circuit breaker is open`,
+                      retryable: false,
+                      retryAfter: Duration.millis(retryAfterMs)
+                    })
                 )
               )
             )

@@ -1,6 +1,6 @@
 import { Config, Duration } from "effect"
 import type { RateLimitSettings } from "./AdaptiveRateLimiter.ts"
-import type { BreakerSettings } from "./BreakerMachine.ts"
+import type { BreakerSettings } from "../../Resilience/BreakerMachine.ts"
 
 export type Tier = "free" | "paid"
 

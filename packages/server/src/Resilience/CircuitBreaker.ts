@@ -1,14 +1,17 @@
-import { Clock, Duration, Effect, Exit, Ref } from "effect"
-import { SourceError } from "../MarketDataSource.ts"
+import { Clock, Effect, Exit, Ref } from "effect"
 import * as Machine from "./BreakerMachine.ts"
 
 export interface CircuitBreaker {
-  /** Runs the call if the breaker admits it; `classify` says what its exit means for the provider's health. */
-  readonly execute: <A>(
-    operation: string,
-    call: Effect.Effect<A, SourceError>,
-    classify: (exit: Exit.Exit<A, SourceError>) => Machine.Outcome
-  ) => Effect.Effect<A, SourceError>
+  /**
+   * Runs the call if the breaker admits it, else fails with `reject(retryAfterMs)`
+   * without running it; `classify` says what the call's exit means for the
+   * dependency's health.
+   */
+  readonly execute: <A, E, R>(
+    call: Effect.Effect<A, E, R>,
+    classify: (exit: Exit.Exit<A, E>) => Machine.Outcome,
+    reject: (retryAfterMs: number) => E
+  ) => Effect.Effect<A, E, R>
   readonly state: Effect.Effect<Machine.BreakerState>
   /** Whether a call would be admitted now (closed, a probe slot free, or the opening over). */
   readonly admits: Effect.Effect<boolean>
@@ -17,11 +20,11 @@ export interface CircuitBreaker {
 }
 
 /**
- * One provider's breaker: the pure machine of BreakerMachine.ts in a Ref, time
- * from the Clock (so TestClock drives it), transitions reported to `onTransition`.
+ * One dependency's breaker: the pure machine of BreakerMachine.ts in a Ref,
+ * time from the Clock (so TestClock drives it), transitions reported to
+ * `onTransition`. Used for every provider and for the Redis cache tier.
  */
 export const makeCircuitBreaker = (
-  source: string,
   settings: Machine.BreakerSettings,
   onTransition: (transition: Machine.Transition) => Effect.Effect<void>
 ) =>
@@ -29,11 +32,11 @@ export const makeCircuitBreaker = (
     const state = yield* Ref.make<Machine.BreakerState>(Machine.initial)
     const report = (t: Machine.Transition | undefined) => (t === undefined ? Effect.void : onTransition(t))
 
-    const execute = <A>(
-      operation: string,
-      call: Effect.Effect<A, SourceError>,
-      classify: (exit: Exit.Exit<A, SourceError>) => Machine.Outcome
-    ): Effect.Effect<A, SourceError> =>
+    const execute = <A, E, R>(
+      call: Effect.Effect<A, E, R>,
+      classify: (exit: Exit.Exit<A, E>) => Machine.Outcome,
+      reject: (retryAfterMs: number) => E
+    ): Effect.Effect<A, E, R> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
@@ -42,16 +45,7 @@ export const makeCircuitBreaker = (
             return [[a, t] as const, next]
           })
           yield* report(transition)
-          if (!admission.admitted) {
-            return yield* new SourceError({
-              source,
-              operation,
-              reason: "CircuitOpen",
-              message: `${source} is failing; its circuit breaker is open`,
-              retryable: false,
-              retryAfter: Duration.millis(admission.retryAfterMs)
-            })
-          }
+          if (!admission.admitted) return yield* Effect.fail(reject(admission.retryAfterMs))
           const exit = yield* Effect.exit(restore(call))
           const outcome: Machine.Outcome = Exit.isFailure(exit) && exit.cause.reasons.every((r) => r._tag === "Interrupt")
             ? { _tag: "Ignored" }
@@ -66,17 +60,15 @@ export const makeCircuitBreaker = (
         })
       )
 
-    const admits = Effect.gen(function*() {
+    const admission = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const s = yield* Ref.get(state)
-      return Machine.admit(settings, s, now)[0].admitted
+      return Machine.admit(settings, yield* Ref.get(state), now)[0]
     })
 
-    const probing = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const [admission] = Machine.admit(settings, yield* Ref.get(state), now)
-      return admission.admitted && admission.probe
-    })
-
-    return { execute, state: Ref.get(state), admits, probing } satisfies CircuitBreaker
+    return {
+      execute,
+      state: Ref.get(state),
+      admits: Effect.map(admission, (a) => a.admitted),
+      probing: Effect.map(admission, (a) => a.admitted && a.probe)
+    } satisfies CircuitBreaker
   })

@@ -3,8 +3,8 @@ import { Clock, Deferred, Duration, Effect, Exit, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { SourceError } from "../../src/Sources/MarketDataSource.ts"
-import type { BreakerSettings, Outcome, StateName, Transition } from "../../src/Sources/Resilience/BreakerMachine.ts"
-import { makeCircuitBreaker } from "../../src/Sources/Resilience/CircuitBreaker.ts"
+import type { BreakerSettings, Outcome, StateName, Transition } from "../../src/Resilience/BreakerMachine.ts"
+import { makeCircuitBreaker } from "../../src/Resilience/CircuitBreaker.ts"
 
 const settings: BreakerSettings = {
   consecutiveFailures: 3,
@@ -104,6 +104,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ _tag: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 9_000 }) }) }
 )
 
+const rejected = (retryAfterMs: number) =>
+  new SourceError({
+    source: "p",
+    operation: "quotes",
+    reason: "CircuitOpen",
+    message: "open",
+    retryable: false,
+    retryAfter: Duration.millis(retryAfterMs)
+  })
+
 const failWith = (reason: "Unavailable" | "NotFound") =>
   new SourceError({ source: "p", operation: "quotes", reason, message: reason, retryable: false })
 
@@ -112,7 +122,7 @@ const check = (commands: ReadonlyArray<Command>) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(0)
     const seen: Array<Transition> = []
-    const breaker = yield* makeCircuitBreaker("p", settings, (t) => Effect.sync(() => void seen.push(t)))
+    const breaker = yield* makeCircuitBreaker(settings, (t) => Effect.sync(() => void seen.push(t)))
     const model = new Model()
     const inFlight: Array<{
       readonly done: Deferred.Deferred<void, SourceError>
@@ -129,12 +139,16 @@ const check = (commands: ReadonlyArray<Command>) =>
         const done = yield* Deferred.make<void, SourceError>()
         const started = yield* Ref.make(false)
         const fiber = yield* Effect.forkChild(
-          breaker.execute("quotes", Effect.andThen(Ref.set(started, true), Deferred.await(done)), (exit): Outcome =>
-            Exit.isSuccess(exit)
-              ? { _tag: "Success" }
-              : exit.cause.reasons.some((r) => r._tag === "Fail" && r.error.reason === "NotFound")
-              ? { _tag: "Ignored" }
-              : { _tag: "Failure" })
+          breaker.execute(
+            Effect.andThen(Ref.set(started, true), Deferred.await(done)),
+            (exit): Outcome =>
+              Exit.isSuccess(exit)
+                ? { _tag: "Success" }
+                : exit.cause.reasons.some((r) => r._tag === "Fail" && r.error.reason === "NotFound")
+                ? { _tag: "Ignored" }
+                : { _tag: "Failure" },
+            rejected
+          )
         )
         yield* Effect.yieldNow
         const admitted = yield* Ref.get(started)
@@ -182,14 +196,14 @@ describe("circuit breaker state machine", () => {
   it.effect("only these transitions exist, and a successful probe never leaves it open", () =>
     Effect.gen(function*() {
       const seen: Array<Transition> = []
-      const breaker = yield* makeCircuitBreaker("p", settings, (t) => Effect.sync(() => void seen.push(t)))
-      const fail = breaker.execute("quotes", Effect.fail(failWith("Unavailable")), () => ({ _tag: "Failure" }))
-      const ok = breaker.execute("quotes", Effect.void, () => ({ _tag: "Success" }))
+      const breaker = yield* makeCircuitBreaker(settings, (t) => Effect.sync(() => void seen.push(t)))
+      const fail = breaker.execute(Effect.fail(failWith("Unavailable")), () => ({ _tag: "Failure" }), rejected)
+      const ok = breaker.execute(Effect.void as Effect.Effect<void, SourceError>, () => ({ _tag: "Success" }), rejected)
       for (let i = 0; i < 3; i++) yield* Effect.flip(fail)
       assert.strictEqual((yield* breaker.state)._tag, "Open")
-      const rejected = yield* Effect.flip(ok)
-      assert.strictEqual(rejected.reason, "CircuitOpen")
-      assert.strictEqual(Duration.toMillis(rejected.retryAfter!), 1_000)
+      const refused = yield* Effect.flip(ok)
+      assert.strictEqual(refused.reason, "CircuitOpen")
+      assert.strictEqual(Duration.toMillis(refused.retryAfter!), 1_000)
       yield* TestClock.adjust("1 second")
       yield* ok
       assert.strictEqual((yield* breaker.state)._tag, "Closed")
@@ -198,8 +212,8 @@ describe("circuit breaker state machine", () => {
 
   it.effect("a failed probe reopens for twice as long, capped", () =>
     Effect.gen(function*() {
-      const breaker = yield* makeCircuitBreaker("p", settings, () => Effect.void)
-      const fail = breaker.execute("quotes", Effect.fail(failWith("Unavailable")), () => ({ _tag: "Failure" }))
+      const breaker = yield* makeCircuitBreaker(settings, () => Effect.void)
+      const fail = breaker.execute(Effect.fail(failWith("Unavailable")), () => ({ _tag: "Failure" }), rejected)
       for (let i = 0; i < 3; i++) yield* Effect.flip(fail)
       const openings: Array<number> = []
       for (let i = 0; i < 5; i++) {
