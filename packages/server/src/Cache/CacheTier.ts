@@ -40,8 +40,10 @@ export const memoryCacheTier = (
   level: "l1",
   get: <A>(kind: CacheKind, key: string, _codec: CacheCodec<A>, now: number) =>
     Effect.sync(() => Option.fromNullishOr(memory.get<A>(entryKey(namespace, kind, key), now))),
-  set: (kind, key, entry) =>
+  set: (kind, key, entry, now) =>
     Effect.sync(() => {
+      // An entry already past its grace would only push out live ones.
+      if (entry.staleUntil <= now) return
       const evicted = memory.set(entryKey(namespace, kind, key), entry)
       if (evicted > 0) onEvict(kind, evicted)
     }),

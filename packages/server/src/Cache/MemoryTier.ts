@@ -3,7 +3,9 @@ import type { CacheEntry } from "./CacheEntry.ts"
 /**
  * The in-process tier (L1): least recently used first out, bounded by entry
  * count and by bytes of serialised values. A plain data structure owned by the
- * cache service. JavaScript's Map iterates in insertion order, so re-inserting
+ * cache service. Bytes are the UTF-8 size of the serialised value; the
+ * decoded value held beside it roughly doubles the heap actually used
+ * (docs/caching.md). JavaScript's Map iterates in insertion order, so re-inserting
  * on access keeps the least recently used entry first.
  */
 export class MemoryTier {
@@ -41,7 +43,7 @@ export class MemoryTier {
   /** Stores an entry; returns how many older entries were evicted to stay within both bounds. */
   set(key: string, entry: CacheEntry<unknown>): number {
     this.delete(key)
-    const bytes = entry.json.length
+    const bytes = Buffer.byteLength(entry.json, "utf8")
     // A value larger than the whole tier is not worth evicting everything for.
     if (bytes > this.maxBytes) return 0
     this.entries.set(key, { entry, bytes })

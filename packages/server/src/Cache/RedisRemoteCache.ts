@@ -28,6 +28,19 @@ const breakerSettings: BreakerSettings = {
   halfOpenProbes: 1
 }
 
+const CONNECT_TIMEOUT_MS = 1_000
+
+interface ConnectionSettings {
+  readonly lazyConnect: boolean
+  readonly enableOfflineQueue: boolean
+  readonly maxRetriesPerRequest: number | null
+  readonly connectTimeout: number
+  readonly retryStrategy: (times: number) => number
+}
+
+/** Redis MATCH treats `*`, `?`, `[`, `]` and `\\` as pattern syntax; a prefix is literal. */
+const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")
+
 // Deletes the lock only if it still holds our token (it may have expired and been taken over).
 const UNLOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`
 
@@ -59,34 +72,33 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
     const up = new Prom.Gauge({ name: "cache_l2_up", help: "1 while the Redis tier's breaker is closed", registers: [registry] })
     up.set(1)
     const url = Redacted.value(options.url)
-    const connection = {
+    const connection: ConnectionSettings = {
       lazyConnect: true,
       // Fail at once while disconnected instead of queueing: the breaker decides.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      connectTimeout: 1_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (times: number) => Math.min(times * 200, 2_000)
     }
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const redis = new Redis(url, connection)
-        // Without a listener ioredis prints every refused reconnect.
-        redis.on("error", () => {})
-        redis.connect().catch(() => {})
-        return redis
-      }),
-      (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
-    )
-    const subscriber = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        // Subscribing waits for the connection: its commands may queue.
-        const redis = new Redis(url, { ...connection, enableOfflineQueue: true, maxRetriesPerRequest: null })
-        redis.on("error", () => {})
-        redis.connect().catch(() => {})
-        return redis
-      }),
-      (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
-    )
+    /**
+     * Opens a connection and waits (up to `connectTimeout`) for it to be ready,
+     * so the first commands do not fail and trip the breaker. A Redis that is
+     * down does not stop the service starting: ioredis keeps reconnecting.
+     */
+    const open = (settings: ConnectionSettings) =>
+      Effect.acquireRelease(
+        Effect.promise(async () => {
+          const redis = new Redis(url, settings)
+          // Without a listener ioredis prints every refused reconnect.
+          redis.on("error", () => {})
+          await redis.connect().catch(() => {})
+          return redis
+        }),
+        (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
+      )
+    const client = yield* open(connection)
+    // Subscribing waits for the connection: its commands may queue.
+    const subscriber = yield* open({ ...connection, enableOfflineQueue: true, maxRetriesPerRequest: null })
 
     const breaker = yield* makeCircuitBreaker(breakerSettings, (t) => {
       up.set(t.to === "Closed" ? 1 : 0)
@@ -130,14 +142,17 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
         ),
       delete: (kind, k) => Effect.asVoid(command("del", () => client.del(key(kind, k)))),
       deletePrefix: (kind, prefix) =>
-        command("scan-del", async () => {
+        Effect.gen(function*() {
           // SCAN, never KEYS: the keyspace may be large and Redis single-threaded.
+          // Each step is its own timed command, so a long sweep is not cut off
+          // by one command's timeout (and does not run on after it).
+          const pattern = `${globEscape(key(kind, prefix))}*`
           let cursor = "0"
           let deleted = 0
           do {
-            const [next, keys] = await client.scan(cursor, "MATCH", `${key(kind, prefix)}*`, "COUNT", 500)
+            const [next, keys] = yield* command("scan", () => client.scan(cursor, "MATCH", pattern, "COUNT", 500))
             cursor = next
-            if (keys.length > 0) deleted += await client.del(...keys)
+            if (keys.length > 0) deleted += yield* command("del", () => client.del(...keys))
           } while (cursor !== "0")
           return deleted
         })
@@ -172,12 +187,18 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
             const parsed = decode(message)
             if (Option.isSome(parsed)) Effect.runForkWith(services)(handler(parsed.value as Invalidation))
           }
+          // Awaited (briefly): an invalidation published just after start-up
+          // must not be missed. If Redis is down the subscription is queued
+          // and ioredis subscribes again when it reconnects.
           yield* Effect.acquireRelease(
             Effect.sync(() => {
               subscriber.on("message", listener)
-              subscriber.subscribe(channel).catch(() => {})
+              return subscriber.subscribe(channel).catch(() => 0)
             }),
             () => Effect.sync(() => void subscriber.off("message", listener))
+          ).pipe(
+            Effect.flatMap((subscribed) => Effect.promise(() => subscribed)),
+            Effect.timeoutOrElse({ duration: Duration.millis(CONNECT_TIMEOUT_MS), orElse: () => Effect.void })
           )
         }),
       recordHits: (counts) =>

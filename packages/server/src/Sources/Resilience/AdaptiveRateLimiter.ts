@@ -11,6 +11,12 @@ export interface RateLimitSettings {
   readonly increasePerSuccess: number
   /** Pause after a 429 without a Retry-After. */
   readonly defaultBackoff: Duration.Duration
+  /**
+   * How long a call may queue for its next token. A burst a little above the
+   * rate waits a few milliseconds instead of failing its request; a call that
+   * would wait longer fails `Throttled` at once and the router moves on.
+   */
+  readonly maxWait: Duration.Duration
 }
 
 export interface RateLimitState {
@@ -51,6 +57,9 @@ export const makeAdaptiveRateLimiter = (source: string, settings: RateLimitSetti
     const throttled = (operation: string, message: string, retryAfter: Duration.Duration) =>
       new SourceError({ source, operation, reason: "Throttled", message, retryable: false, retryAfter })
 
+    const consume = (limit: number, onExceeded: "fail" | "delay") =>
+      limiter.consume({ algorithm: "token-bucket", key, limit, window: "1 second", onExceeded })
+
     const acquire = (operation: string) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -58,21 +67,24 @@ export const makeAdaptiveRateLimiter = (source: string, settings: RateLimitSetti
         if (s.pausedUntil !== undefined && now < s.pausedUntil) {
           return yield* throttled(operation, `${source} asked us to back off`, Duration.millis(s.pausedUntil - now))
         }
-        yield* limiter.consume({
-          algorithm: "token-bucket",
-          key,
-          limit: Math.max(1, Math.floor(s.perSecond)),
-          window: "1 second",
-          onExceeded: "fail"
-        }).pipe(
-          Effect.catchReason(
-            "RateLimiterError",
-            "RateLimitExceeded",
-            (e) => Effect.fail(throttled(operation, `our rate limit for ${source} is spent`, e.retryAfter)),
-            // The limiter's store failing must not stop traffic: allow the call.
-            () => Effect.void
-          )
+        const limit = Math.max(1, Math.floor(s.perSecond))
+        // First ask without queueing: the bucket's backlog of reservations
+        // counts, so `retryAfter` is this caller's place in the queue.
+        const wait = yield* consume(limit, "fail").pipe(
+          Effect.as(Duration.zero),
+          Effect.catchReason("RateLimiterError", "RateLimitExceeded", (e) => Effect.succeed(e.retryAfter), () => Effect.succeed(Duration.zero))
         )
+        if (Duration.isZero(wait)) return
+        if (Duration.isGreaterThan(wait, settings.maxWait)) {
+          return yield* throttled(operation, `our rate limit for ${source} is spent`, wait)
+        }
+        // Close enough: reserve the next free token (first come, first served) and wait for it.
+        const reserved = yield* consume(limit, "delay").pipe(
+          Effect.map((r) => r.delay),
+          // The limiter's store failing must not stop traffic: allow the call.
+          Effect.orElseSucceed(() => Duration.zero)
+        )
+        yield* Effect.sleep(reserved)
       })
 
     const onSuccess = Ref.update(state, (s) => ({

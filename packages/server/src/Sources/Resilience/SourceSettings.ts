@@ -37,7 +37,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
     retries: 2,
     retryBase: Duration.millis(100),
     maxConcurrency: 4,
-    rateLimit: { maxPerSecond: 5, minPerSecond: 0.5, increasePerSuccess: 0.5, defaultBackoff: Duration.seconds(1) },
+    rateLimit: { maxPerSecond: 5, minPerSecond: 0.5, increasePerSuccess: 0.5, defaultBackoff: Duration.seconds(1), maxWait: Duration.millis(250) },
     breaker: {
       consecutiveFailures: 3,
       failureRate: 0.5,
@@ -54,7 +54,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
     retries: 2,
     retryBase: Duration.millis(100),
     maxConcurrency: 16,
-    rateLimit: { maxPerSecond: 50, minPerSecond: 1, increasePerSuccess: 1, defaultBackoff: Duration.seconds(1) },
+    rateLimit: { maxPerSecond: 50, minPerSecond: 1, increasePerSuccess: 1, defaultBackoff: Duration.seconds(1), maxWait: Duration.millis(250) },
     breaker: {
       consecutiveFailures: 10,
       failureRate: 0.5,
@@ -85,6 +85,7 @@ export const sourceSettingsConfig = (
         retries: Config.Int(v("RETRIES")).pipe(Config.withDefault(d.retries)),
         maxConcurrency: Config.Int(v("CONCURRENCY")).pipe(Config.withDefault(d.maxConcurrency)),
         ratePerSecond: Config.Number(v("RATE_PER_SECOND")).pipe(Config.withDefault(d.rateLimit.maxPerSecond)),
+        rateMaxWait: Config.Duration(v("RATE_MAX_WAIT")).pipe(Config.withDefault(d.rateLimit.maxWait)),
         failures: Config.Int(v("BREAKER_FAILURES")).pipe(Config.withDefault(d.breaker.consecutiveFailures)),
         failureRate: Config.Number(v("BREAKER_FAILURE_RATE")).pipe(Config.withDefault(d.breaker.failureRate)),
         open: Config.Duration(v("BREAKER_OPEN")).pipe(Config.withDefault(Duration.millis(d.breaker.openMs)))
@@ -97,7 +98,12 @@ export const sourceSettingsConfig = (
         timeout: c.timeout,
         retries: Math.max(0, c.retries),
         maxConcurrency: Math.max(1, c.maxConcurrency),
-        rateLimit: { ...d.rateLimit, maxPerSecond: c.ratePerSecond, minPerSecond: Math.min(d.rateLimit.minPerSecond, c.ratePerSecond) },
+        rateLimit: {
+          ...d.rateLimit,
+          maxPerSecond: c.ratePerSecond,
+          minPerSecond: Math.min(d.rateLimit.minPerSecond, c.ratePerSecond),
+          maxWait: c.rateMaxWait
+        },
         breaker: {
           ...d.breaker,
           consecutiveFailures: Math.max(1, c.failures),
