@@ -1,12 +1,14 @@
 import { Schema, SchemaGetter } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
-import { DataUnavailable, InvalidRequest, NoData, NotReady, Unauthorized, UnknownSymbol } from "./ApiErrors.ts"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "effect/http-api"
+import { Conflict, DataUnavailable, InvalidRequest, NoData, NotReady, Unauthorized, UnknownSymbol } from "./ApiErrors.ts"
 import { BarSeries } from "./Bar.ts"
 import { DateString } from "./CalendarDate.ts"
 import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
 import { IndicatorName, IndicatorSeries } from "./Indicator.ts"
 import { Instrument, InstrumentPage } from "./Instrument.ts"
 import { Adjust, Interval } from "./Interval.ts"
+import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
+import { BarLineage } from "./Lineage.ts"
 import { QuoteList } from "./Quote.ts"
 import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
@@ -151,6 +153,18 @@ export class SourcesGroup extends HttpApiGroup.make("sources")
   .prefix("/v1")
 {}
 
+export class LineageGroup extends HttpApiGroup.make("lineage")
+  .add(
+    HttpApiEndpoint.get("get", "/lineage/:symbol", {
+      params: { symbol: Symbol },
+      query: { date: DateString },
+      success: BarLineage,
+      error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
+    }).annotate(OpenApi.Summary, "Where a stored daily bar came from: source, fetched_at, ingest run, the checks it passed")
+  )
+  .prefix("/v1")
+{}
+
 export const CacheKindName = Schema.Literals(["quote", "overview", "intraday", "daily", "instruments"])
 
 export const InvalidateRequest = Schema.Struct({
@@ -176,7 +190,22 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       payload: InvalidateRequest,
       success: Invalidated,
       error: InvalidRequest
-    }).annotate(OpenApi.Summary, "Drop cached entries in every instance (L1 by pub/sub, and L2)")
+    }).annotate(OpenApi.Summary, "Drop cached entries in every instance (L1 by pub/sub, and L2)"),
+    HttpApiEndpoint.get("jobs", "/admin/jobs", {
+      query: {
+        kind: Schema.optionalKey(
+          Schema.String.check(Schema.makeFilter((s: string) => /^[a-z_]{1,32}(:[A-Z]{2})?$/.test(s) || "kind must be a job kind such as backfill or daily_sync:CN"))
+        ),
+        limit: Schema.optionalKey(intBetween("limit", 1, 500).annotate({ description: "default 50" }))
+      },
+      success: JobsPage,
+      error: InvalidRequest
+    }).annotate(OpenApi.Summary, "Recent job runs (ingest_runs) and the schedule with each job's next run"),
+    HttpApiEndpoint.post("backfill", "/admin/backfill", {
+      payload: BackfillRequest,
+      success: BackfillAccepted.pipe(HttpApiSchema.status(202)),
+      error: [InvalidRequest, Conflict]
+    }).annotate(OpenApi.Summary, "Start a backfill of daily history in the background (409 while one is running)")
   )
   .middleware(AdminAuth)
   .prefix("/v1")
@@ -207,6 +236,7 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(BarsGroup)
   .add(IndicatorsGroup)
   .add(SourcesGroup)
+  .add(LineageGroup)
   .add(AdminGroup)
   .add(SystemGroup)
   .annotateMerge(OpenApi.annotations({

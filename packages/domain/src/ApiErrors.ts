@@ -48,3 +48,10 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   { message: Schema.String },
   { httpApiStatus: 401 }
 ) {}
+
+/** The request is valid but clashes with work already going on (a backfill already running). */
+export class Conflict extends Schema.TaggedError<Conflict>()(
+  "Conflict",
+  { message: Schema.String },
+  { httpApiStatus: 409 }
+) {}

@@ -8,40 +8,82 @@ import type { RemoteCache } from "./Cache/RemoteCache.ts"
 import { TradingCalendars } from "./Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "./Http/HttpServerLive.ts"
 import { InstrumentCatalog } from "./Instruments/InstrumentCatalog.ts"
+import { Backfill } from "./Jobs/Backfill.ts"
+import { DailySync } from "./Jobs/DailySync.ts"
+import * as IntegrityCheck from "./Jobs/IntegrityCheck.ts"
+import { IntradayRefresh } from "./Jobs/IntradayRefresh.ts"
+import { JobLock } from "./Jobs/JobLock.ts"
+import { JobRunner } from "./Jobs/JobRunner.ts"
+import * as MarketSchedule from "./Jobs/MarketSchedule.ts"
+import { Retention } from "./Jobs/Retention.ts"
+import type { Scheduler } from "./Jobs/Scheduler.ts"
+import { TrackedInstruments } from "./Jobs/TrackedInstruments.ts"
 import { DailyHistory } from "./MarketData/DailyHistory.ts"
+import { IngestMetrics } from "./MarketData/IngestMetrics.ts"
+import { IntradayHistory } from "./MarketData/IntradayHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
 import * as Prewarm from "./MarketData/Prewarm.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
+import * as Tracing from "./Observability/Tracing.ts"
+import type { QualityValidator } from "./Quality/QualityValidator.ts"
 import type { MarketDataSource } from "./Sources/MarketDataSource.ts"
 import type { SourceRouter } from "./Sources/SourceRouter.ts"
 import * as Sources from "./Sources/SourcesLayer.ts"
 import * as Database from "./Store/Database.ts"
 import { DailyBarRepo } from "./Store/DailyBarRepo.ts"
+import type { DatabaseInfo } from "./Store/DatabaseInfo.ts"
+import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
 import { InstrumentRepo } from "./Store/InstrumentRepo.ts"
+import { IntradayRepo } from "./Store/IntradayRepo.ts"
+import { QuarantineRepo } from "./Store/QuarantineRepo.ts"
+import * as StoreMetrics from "./Store/StoreMetrics.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
-  readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E>
+  readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, E>
   readonly source: Layer.Layer<MarketDataSource | SourceRouter, E, TradingCalendars | MetricsRegistry>
   readonly cache: Layer.Layer<MarketCache | RemoteCache | Popularity, E, MetricsRegistry>
-  readonly history: Layer.Layer<DailyHistory, E, TradingCalendars | DailyBarRepo | MarketDataSource | MarketCache | MetricsRegistry>
+  /** Daily history with its quality validator. */
+  readonly history: Layer.Layer<
+    DailyHistory | QualityValidator,
+    E,
+    TradingCalendars | DailyBarRepo | QuarantineRepo | MarketDataSource | MarketCache | MetricsRegistry | IngestMetrics
+  >
+  /** Which jobs run by themselves, and when. */
+  readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | TradingCalendars>
   readonly calendars: Layer.Layer<TradingCalendars, E>
   readonly metrics: Layer.Layer<MetricsRegistry, E>
 }
 
 /**
- * The services behind the HTTP API, composed in one place from the chosen
- * parts. Tests build the same graph with fakes for any part.
+ * The services behind the HTTP API and the CLI, composed in one place from
+ * the chosen parts. Tests build the same graph with fakes for any part.
  */
 export const services = <E>(parts: AppParts<E>) => {
   const base = Layer.mergeAll(parts.metrics, parts.calendars)
-  const store = Layer.mergeAll(InstrumentRepo.layer, DailyBarRepo.layer).pipe(Layer.provideMerge(parts.database))
-  const core = Layer.mergeAll(store, parts.source, parts.cache).pipe(Layer.provideMerge(base))
-  return MarketData.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, parts.history)),
+  const store = Layer.mergeAll(
+    InstrumentRepo.layer,
+    DailyBarRepo.layer,
+    QuarantineRepo.layer,
+    IngestRunRepo.layer,
+    IntradayRepo.layer
+  ).pipe(Layer.provide(StoreMetrics.layer), Layer.provideMerge(parts.database))
+  const core = Layer.mergeAll(store, parts.source, parts.cache, IngestMetrics.layer).pipe(Layer.provideMerge(base))
+  const reads = MarketData.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),
     Layer.provideMerge(core)
   )
+  const runner = JobRunner.layer.pipe(Layer.provideMerge(JobLock.layer))
+  const engine = Layer.mergeAll(Backfill.layer, TrackedInstruments.layer).pipe(Layer.provideMerge(runner))
+  const jobs = Layer.mergeAll(
+    IntegrityCheck.IntegrityCheck.layerConfig,
+    DailySync.layerConfig,
+    IntradayRefresh.layer,
+    Retention.layerConfig,
+    Prewarm.Prewarm.layerConfig
+  ).pipe(Layer.provideMerge(engine))
+  return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(reads))
 }
 
 /** Every part as configured by the environment (see docs/configuration.md). */
@@ -52,12 +94,19 @@ export const configuredParts: AppParts<unknown> = {
     Layer.provideMerge(RedisRemoteCache.layerConfig)
   ),
   history: DailyHistory.layerConfig,
+  scheduler: MarketSchedule.layerConfig,
   calendars: TradingCalendars.layerConfig,
   metrics: MetricsRegistry.layer
 }
 
-/** The HTTP service with every part as configured, logging as `LOG_FORMAT`/`LOG_LEVEL` say. */
-export const AppLayer = Layer.mergeAll(HttpServerLive.layerConfig, Prewarm.layerConfig).pipe(
+/**
+ * The HTTP service with every part as configured, the schedule running, and
+ * the start-up work (integrity check, cache prewarm) in the background;
+ * traces exported as `OTEL_*` say, logging as `LOG_FORMAT`/`LOG_LEVEL` say.
+ */
+export const AppLayer = Layer.mergeAll(HttpServerLive.layerConfig, Prewarm.layerStartup, IntegrityCheck.layerStartup).pipe(
   Layer.provide(services(configuredParts)),
+  // Tracing is provided last, around everything, so every span is exported (and flushed on shutdown).
+  Layer.provide(Tracing.layerConfig),
   Layer.provide(Logging.layerConfig)
 )

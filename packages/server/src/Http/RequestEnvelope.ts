@@ -140,6 +140,12 @@ export const requestEnvelope = HttpRouter.middleware()(
 
               const status = response.status
               const seconds = done(status)
+              // DESIGN.md's names beside the OpenTelemetry ones the server span already has.
+              const span = Context.getOrUndefined(context, Tracer.ParentSpan)
+              if (span !== undefined && span._tag === "Span") {
+                span.attribute("http.status_code", status)
+                span.attribute("request.id", requestId)
+              }
               const slow = seconds > SLOW_REQUEST_SECONDS
               const level = status >= 500 ? "Error" : slow ? "Warn" : "Debug"
               // Success lines are debug: skip building them unless debug is on.

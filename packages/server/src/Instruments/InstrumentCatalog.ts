@@ -38,6 +38,7 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
   readonly lookup: (symbol: string) => Effect.Effect<Instrument, UnknownSymbol>
   readonly search: (query: InstrumentQuery) => Effect.Effect<InstrumentPage>
   readonly size: Effect.Effect<number>
+  readonly all: Effect.Effect<ReadonlyArray<Instrument>>
   /** Pull the listing from the provider into the store and memory. */
   readonly refresh: Effect.Effect<number, SourceError | StoreError>
 }>()("@marketgate/server/Instruments/InstrumentCatalog") {
@@ -131,6 +132,7 @@ export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
         lookup,
         search,
         size: Effect.map(Ref.get(index), (i) => i.list.length),
+        all: Effect.map(Ref.get(index), (i) => i.list),
         refresh
       })
     })

@@ -1,15 +1,16 @@
 import { DataUnavailable, NoData } from "@marketgate/domain/ApiErrors"
 import type { DailyBar } from "@marketgate/domain/Bar"
-import { ohlcViolation } from "@marketgate/domain/BarChecks"
 import { type DayNumber, fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
-import type { Instrument } from "@marketgate/domain/Instrument"
+import { dailyLimitOf, type Instrument } from "@marketgate/domain/Instrument"
 import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
-import * as Prom from "prom-client"
 import { MarketCache } from "../Cache/MarketCache.ts"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
-import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
-import { type CorporateAction, MarketDataSource, type SourceDailyBar } from "../Sources/MarketDataSource.ts"
+import { type CorporateAction, MarketDataSource, type SourceDailyBar, type SourceError } from "../Sources/MarketDataSource.ts"
+import { SourceRouter } from "../Sources/SourceRouter.ts"
 import { DailyBarRepo, type DailyBarRow, type PricedAction } from "../Store/DailyBarRepo.ts"
+import { makeStepCollector, stepFields, timedStep } from "../Observability/StepTimings.ts"
+import { QualityValidator } from "../Quality/QualityValidator.ts"
+import { IngestMetrics } from "./IngestMetrics.ts"
 
 export interface DailyHistoryOptions {
   /**
@@ -17,6 +18,22 @@ export interface DailyHistoryOptions {
    * instrument was suspended (providers publish end-of-day data within hours).
    */
   readonly settle: Duration.Duration
+}
+
+export interface FillStats {
+  readonly sessions: number
+  readonly missing: number
+  readonly fetched: number
+  readonly suspended: number
+  readonly quarantined: number
+  readonly written: number
+}
+
+export interface SessionsOptions {
+  /** The job run writing these bars (lineage). */
+  readonly ingestRunId?: number | undefined
+  /** Hears what one call did: jobs add it up. */
+  readonly onStats?: ((stats: FillStats) => void) | undefined
 }
 
 /** Consecutive runs of missing sessions: each becomes one provider request. */
@@ -38,38 +55,39 @@ const runsOf = (sessions: ReadonlyArray<DayNumber>, missing: ReadonlySet<DayNumb
 const factorAt = (actions: ReadonlyArray<PricedAction>, date: string) =>
   actions.reduce((f, a) => (a.exDate <= date ? f * a.factor : f), 1)
 
+/** Sessions of history the quality rules look back on (σ of returns, stale repeats). */
+const LOOKBACK_DAYS = 100
+
+interface Fetched {
+  readonly bar: SourceDailyBar
+  readonly from: string
+}
+
 /**
  * Daily history, store first: the sessions of a range that the store holds are
- * read from it; only the missing ones are fetched from the provider, checked,
- * written back, and served. The store is a cache that never expires.
+ * read from it; only the missing ones are fetched from the provider, checked
+ * by the quality rules, written back, and served. A bar that fails a rule is
+ * quarantined and another provider is asked for it. The store is a cache that
+ * never expires.
  */
 export class DailyHistory extends Context.Service<DailyHistory, {
   /** One bar per session of `instrument` in [from, to] that has closed, ascending. */
   readonly sessions: (
     instrument: Instrument,
     from: DayNumber,
-    to: DayNumber
+    to: DayNumber,
+    options?: SessionsOptions
   ) => Effect.Effect<Array<DailyBar>, DataUnavailable | NoData>
 }>()("@marketgate/server/MarketData/DailyHistory") {
   static readonly make = (options: DailyHistoryOptions) =>
     Effect.gen(function*() {
       const calendars = yield* TradingCalendars
       const repo = yield* DailyBarRepo
+      const quality = yield* QualityValidator
       const source = yield* MarketDataSource
+      const router = yield* Effect.serviceOption(SourceRouter)
       const cache = yield* MarketCache
-      const { registry } = yield* MetricsRegistry
-      const ingested = new Prom.Counter({
-        name: "ingest_bars_total",
-        help: "Bars fetched from a provider and written to the store",
-        labelNames: ["source", "kind"],
-        registers: [registry]
-      })
-      const violations = new Prom.Counter({
-        name: "data_quality_violations_total",
-        help: "Provider bars rejected by a data-quality rule",
-        labelNames: ["rule"],
-        registers: [registry]
-      })
+      const ingest = yield* IngestMetrics
       const settleMs = Duration.toMillis(options.settle)
 
       // The store failing degrades to "store holds nothing": the provider still answers.
@@ -83,6 +101,14 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           )
         )
 
+      const unavailable = (instrument: Instrument, error: SourceError) =>
+        error.reason === "NotFound"
+          ? new NoData({ message: `no provider has daily bars for ${instrument.symbol} (${error.message})` })
+          : new DataUnavailable({
+            message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
+              "try again shortly"
+          })
+
       const fetchRuns = (instrument: Instrument, runs: ReadonlyArray<{ first: DayNumber; last: DayNumber }>) =>
         Effect.forEach(
           runs,
@@ -91,17 +117,10 @@ export class DailyHistory extends Context.Service<DailyHistory, {
         ).pipe(
           // Each bar keeps the name of the provider that answered its run (lineage).
           Effect.map((chunks) => ({
-            bars: chunks.flatMap((c) => c.bars.map((bar) => ({ bar, from: c.source ?? source.name }))),
+            bars: chunks.flatMap((c) => c.bars.map((bar): Fetched => ({ bar, from: c.source ?? source.name }))),
             actions: chunks.flatMap((c) => c.actions.map((action) => ({ action, from: c.source ?? source.name })))
           })),
-          Effect.mapError((error) =>
-            error.reason === "NotFound"
-              ? new NoData({ message: `no provider has daily bars for ${instrument.symbol} (${error.message})` })
-              : new DataUnavailable({
-                message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
-                  "try again shortly"
-              })
-          )
+          Effect.mapError((error) => unavailable(instrument, error))
         )
 
       /**
@@ -142,8 +161,9 @@ export class DailyHistory extends Context.Service<DailyHistory, {
         })
 
       const sessions = Effect.fn("DailyHistory.sessions")(
-        function*(instrument: Instrument, from: DayNumber, to: DayNumber) {
+        function*(instrument: Instrument, from: DayNumber, to: DayNumber, sessionsOptions?: SessionsOptions) {
           const symbol = instrument.symbol
+          const ingestRunId = sessionsOptions?.ingestRunId ?? null
           const calendar = calendars.of(instrument.exchange)
           const now = yield* Clock.currentTimeMillis
           const lastClosed = calendar.lastCompletedSession(now)
@@ -157,34 +177,77 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           for (const bar of yield* storedRange(symbol, start, end)) byDay.set(toDayNumber(bar.date), bar)
           const missing = new Set(sessionDays.filter((d) => !byDay.has(d)))
           yield* Effect.annotateCurrentSpan({ sessions: sessionDays.length, stored: byDay.size, missing: missing.size })
-          if (missing.size === 0) return sessionDays.map((d) => byDay.get(d)!)
-
-          const fetched = yield* fetchRuns(instrument, runsOf(sessionDays, missing))
-          const fresh = new Map<DayNumber, SourceDailyBar>()
-          const origin = new Map<DayNumber, string>()
-          const rejected = new Set<DayNumber>()
-          for (const { bar, from: provider } of fetched.bars) {
-            const day = toDayNumber(bar.date)
-            if (!missing.has(day)) continue
-            const violation = ohlcViolation(bar)
-            if (violation !== undefined) {
-              rejected.add(day)
-              violations.inc({ rule: "ohlc" })
-              yield* Effect.logWarning("provider bar rejected").pipe(
-                Effect.annotateLogs({ symbol, date: bar.date, source: provider, rule: "ohlc", violation })
-              )
-              continue
-            }
-            fresh.set(day, bar)
-            origin.set(day, provider)
+          if (missing.size === 0) {
+            sessionsOptions?.onStats?.({ sessions: sessionDays.length, missing: 0, fetched: 0, suspended: 0, quarantined: 0, written: 0 })
+            return sessionDays.map((d) => byDay.get(d)!)
           }
+
+          const steps = yield* makeStepCollector
+          const fetched = yield* steps.measure(fetchRuns(instrument, runsOf(sessionDays, missing)))
+          // Actions already stored count too: a split stays a split on every later fetch.
+          const storedActions = yield* repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
+          const actionDates = new Set([...fetched.actions.map((a) => a.action.exDate), ...storedActions.map((a) => a.exDate)])
+          // History before the range, for the rules that look back.
+          const lookback = yield* storedRange(symbol, start - LOOKBACK_DAYS, start - 1)
+          const history = [...lookback, ...byDay.values()].filter((b) => !b.suspended)
+          const validate = (candidates: ReadonlyArray<Fetched>, accepted: ReadonlyArray<DailyBar | SourceDailyBar> = []) =>
+            quality.check(candidates.map((c) => ({ ...c.bar, fetched: c })), [...history, ...accepted], {
+              limit: dailyLimitOf(instrument.board),
+              isSession: (date) => calendar.isSession(date),
+              previousSession: (date) => {
+                const day = calendar.sessionOnOrBefore(toDayNumber(date) - 1)
+                return day === undefined ? undefined : fromDayNumber(day)
+              },
+              hasActionOn: (date) => actionDates.has(date)
+            })
+
+          // A bar that breaks a rule is quarantined, and the same session is asked
+          // of the providers that did not send it.
+          // A flat zero-volume bar is the provider saying "did not trade" (a halt):
+          // it is left out, so the session is recorded as a suspension like any
+          // other the provider is silent about.
+          const halted = (b: SourceDailyBar) => b.volume === 0 && b.open === b.close && b.high === b.close && b.low === b.close
+          const candidates = fetched.bars.filter((f) =>
+            !halted(f.bar) && (missing.has(toDayNumber(f.bar.date)) || !calendar.isSession(f.bar.date))
+          )
+          let checked = validate(candidates)
+          const quarantined = [...checked.rejected]
+          if (checked.rejected.length > 0 && Option.isSome(router)) {
+            const retried = checked.rejected.filter((r) => r.violation.rule !== "out_of_calendar")
+            const exclude = [...new Set(retried.map((r) => r.bar.fetched.from))]
+            const dates = retried.map((r) => r.bar.date).sort()
+            if (dates.length > 0) {
+              const second = yield* steps.measure(router.value.dailyBarsExcluding(symbol, dates[0]!, dates.at(-1)!, exclude)).pipe(
+                Effect.map((answer) =>
+                  answer.bars
+                    .filter((bar) => dates.includes(bar.date))
+                    .map((bar): Fetched => ({ bar, from: answer.source ?? "unknown" }))
+                ),
+                Effect.orElseSucceed((): ReadonlyArray<Fetched> => [])
+              )
+              // Judged against the store and what the first answer got accepted.
+              const again = validate(second.filter((f) => !halted(f.bar)), checked.accepted.map((a) => a.fetched.bar))
+              checked = { accepted: [...checked.accepted, ...again.accepted], rejected: again.rejected }
+              quarantined.push(...again.rejected)
+            }
+          }
+          yield* quality.quarantine(quarantined.map((r) => ({
+            symbol,
+            date: r.bar.date,
+            source: r.bar.fetched.from,
+            violation: r.violation,
+            payload: r.bar.fetched.bar,
+            ingestRunId
+          })))
+          const fresh = new Map<DayNumber, Fetched>()
+          for (const bar of checked.accepted) fresh.set(toDayNumber(bar.date), bar.fetched)
+          const rejected = new Set(quarantined.map((r) => toDayNumber(r.bar.date)))
 
           // The close before a date, from this fetch or the store.
           const closeBefore = (date: string) =>
             Effect.gen(function*() {
-              const day = toDayNumber(date)
-              const prior = calendar.sessionOnOrBefore(day - 1)
-              const known = prior === undefined ? undefined : fresh.get(prior)?.close ?? byDay.get(prior)?.close
+              const prior = calendar.sessionOnOrBefore(toDayNumber(date) - 1)
+              const known = prior === undefined ? undefined : fresh.get(prior)?.bar.close ?? byDay.get(prior)?.close
               if (known !== undefined) return known
               const stored = yield* repo.lastBefore(symbol, date).pipe(Effect.orElseSucceed(() => Option.none<DailyBar>()))
               return Option.getOrUndefined(stored)?.close
@@ -212,7 +275,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
               const got = fresh.get(day)
               const settled = calendar.sessionTimes(day)!.close + settleMs <= now
               if (got !== undefined) {
-                bar = { ...got, adjFactor: factorAt(actions, date), suspended: false }
+                bar = { ...got.bar, adjFactor: factorAt(actions, date), suspended: false }
               } else if (settled && !rejected.has(day)) {
                 // The close before the range is only needed when the range opens suspended.
                 if (i === 0) {
@@ -229,7 +292,24 @@ export class DailyHistory extends Context.Service<DailyHistory, {
                 }
               }
               if (bar !== undefined) {
-                rows.push({ ...bar, symbol, source: origin.get(day) ?? source.name, fetchedAt: now, ingestRunId: null })
+                const { adjFactor, amount, close, high, low, open, suspended, volume } = bar
+                rows.push({
+                  symbol,
+                  date,
+                  open,
+                  high,
+                  low,
+                  close,
+                  volume,
+                  amount,
+                  adjFactor,
+                  suspended,
+                  source: got?.from ?? "calendar",
+                  fetchedAt: now,
+                  ingestRunId,
+                  // A synthesised suspension was not checked by any rule.
+                  checks: got === undefined ? [] : quality.rules
+                })
               }
             }
             if (bar !== undefined) {
@@ -238,11 +318,13 @@ export class DailyHistory extends Context.Service<DailyHistory, {
             }
           }
 
+          let written = 0
           if (rows.length > 0) {
-            yield* repo.upsert(rows).pipe(
+            yield* steps.measure(timedStep("db_write", repo.upsert(rows))).pipe(
+              Effect.tap((n) => Effect.sync(() => (written = n))),
               Effect.tap(() =>
                 Effect.sync(() => {
-                  for (const row of rows) ingested.inc({ source: row.source, kind: "daily" })
+                  for (const row of rows) ingest.bars.inc({ source: row.source, kind: "daily" })
                 })
               ),
               Effect.catch((error) =>
@@ -252,15 +334,25 @@ export class DailyHistory extends Context.Service<DailyHistory, {
               )
             )
           }
+          sessionsOptions?.onStats?.({
+            sessions: sessionDays.length,
+            missing: missing.size,
+            fetched: fresh.size,
+            suspended: suspensions,
+            quarantined: quarantined.length,
+            written
+          })
           yield* Effect.logInfo("filled missing sessions from the provider").pipe(
             Effect.annotateLogs({
               symbol,
-              source: [...new Set(origin.values())].join(",") || source.name,
+              source: [...new Set([...fresh.values()].map((f) => f.from))].join(",") || source.name,
               missing: missing.size,
               fetched: fresh.size,
               suspended: suspensions,
+              quarantined: quarantined.length,
               actions: fetched.actions.length,
-              still_missing: missing.size - fresh.size - suspensions
+              still_missing: missing.size - fresh.size - suspensions,
+              ...stepFields(steps.totals())
             })
           )
           return served
@@ -272,11 +364,17 @@ export class DailyHistory extends Context.Service<DailyHistory, {
 
   static readonly layer = (options: DailyHistoryOptions) => Layer.effect(DailyHistory, DailyHistory.make(options))
 
+  /** `SUSPENSION_SETTLE`, with the validator of `QUALITY_*`. */
   static readonly layerConfig = Layer.effect(
     DailyHistory,
-    Effect.flatMap(
-      Config.Duration("SUSPENSION_SETTLE").pipe(Config.withDefault(Duration.hours(12))),
-      (settle) => DailyHistory.make({ settle })
-    )
+    Effect.gen(function*() {
+      const settle = yield* Config.Duration("SUSPENSION_SETTLE").pipe(Config.withDefault(Duration.hours(12)))
+      return yield* DailyHistory.make({ settle })
+    })
+  ).pipe(Layer.provideMerge(QualityValidator.layerConfig))
+
+  /** A 12 h settle and the default quality thresholds. */
+  static readonly layerTest = DailyHistory.layer({ settle: Duration.hours(12) }).pipe(
+    Layer.provideMerge(QualityValidator.layerTest)
   )
 }

@@ -1,12 +1,12 @@
 import { DataUnavailable, InvalidRequest, NoData, type UnknownSymbol } from "@marketgate/domain/ApiErrors"
 import { adjustDailyBars } from "@marketgate/domain/Adjustment"
-import { type Bar, BarSeries, type DailyBar } from "@marketgate/domain/Bar"
+import { BarSeries, type DailyBar } from "@marketgate/domain/Bar"
 import { aggregateBars } from "@marketgate/domain/BarAggregation"
 import { fromDayNumber } from "@marketgate/domain/CalendarDate"
 import { type IndicatorName, IndicatorSeries, indicatorDefaults } from "@marketgate/domain/Indicator"
 import { computeIndicator, effectiveParams, warmupBars } from "@marketgate/domain/indicators/ComputeIndicator"
 import type { Instrument } from "@marketgate/domain/Instrument"
-import { type Adjust, type Interval, type IntradayInterval, isIntraday } from "@marketgate/domain/Interval"
+import { type Adjust, type Interval, isIntraday } from "@marketgate/domain/Interval"
 import { Quote } from "@marketgate/domain/Quote"
 import type { Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Context, Effect, Layer } from "effect"
@@ -19,6 +19,7 @@ import { MarketDataSource } from "../Sources/MarketDataSource.ts"
 import { DailyBarRepo } from "../Store/DailyBarRepo.ts"
 import { barCount, ensureWithinLimit, type ResolvedRange, resolveRange, widenToPeriods } from "./BarRange.ts"
 import { DailyHistory } from "./DailyHistory.ts"
+import { IntradayHistory } from "./IntradayHistory.ts"
 
 export interface BarsQuery {
   readonly interval: Interval
@@ -61,6 +62,7 @@ export class MarketData extends Context.Service<MarketData, {
       const catalog = yield* InstrumentCatalog
       const calendars = yield* TradingCalendars
       const history = yield* DailyHistory
+      const intraday = yield* IntradayHistory
       const repo = yield* DailyBarRepo
       const source = yield* MarketDataSource
       const cache = yield* MarketCache
@@ -82,30 +84,6 @@ export class MarketData extends Context.Service<MarketData, {
           ? adjusted(instrument, range, adjust)
           : Effect.map(adjusted(instrument, widenToPeriods(range, interval), adjust), (d) => aggregateBars(d, interval))
 
-      const intradayBars = (instrument: Instrument, interval: IntradayInterval, range: ResolvedRange) =>
-        source.intradayBars(instrument.symbol, interval, fromDayNumber(range.from), fromDayNumber(range.to)).pipe(
-          Effect.map((bars) =>
-            bars.map((b): Bar => ({
-              date: b.date,
-              ts: new Date(b.ts).toISOString(),
-              open: b.open,
-              high: b.high,
-              low: b.low,
-              close: b.close,
-              volume: b.volume,
-              amount: b.amount,
-              suspended: false
-            }))
-          ),
-          Effect.mapError((error) =>
-            error.reason === "NotFound"
-              ? new NoData({ message: `no provider has ${interval} bars for ${instrument.symbol} (${error.message})` })
-              : new DataUnavailable({
-                message: `no provider could supply ${interval} bars for ${instrument.symbol} (${error.message}); try again shortly`
-              })
-          )
-        )
-
       const bars = Effect.fn("MarketData.bars")(function*(symbol: Symbol, query: BarsQuery) {
         const instrument = yield* catalog.lookup(symbol)
         popularity.touch(symbol)
@@ -123,7 +101,7 @@ export class MarketData extends Context.Service<MarketData, {
         const interval = query.interval
         const key = `${symbol}:${interval}:${from}:${to}:${query.adjust}`
         const load = isIntraday(interval)
-          ? intradayBars(instrument, interval, range)
+          ? intraday.bars(instrument, interval, range.from, range.to)
           : periodBars(instrument, interval as "1d" | "1w" | "1M", range, query.adjust)
         return yield* cache.getOrLoad(
           { kind: isIntraday(interval) ? "intraday" : "daily", key, codec: barSeriesCodec },

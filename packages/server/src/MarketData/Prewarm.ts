@@ -1,7 +1,8 @@
-import type { Symbol } from "@marketgate/domain/Symbol"
-import { Config, Effect, Layer, Schema, SchemaGetter } from "effect"
+import { exchangeOf, type Market, marketOf, type Symbol } from "@marketgate/domain/Symbol"
+import { Config, Context, Effect, Layer, Option, Schema, SchemaGetter } from "effect"
 import { Popularity } from "../Cache/Popularity.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
+import { type JobOutcome, JobRunner } from "../Jobs/JobRunner.ts"
 import { MarketData } from "./MarketData.ts"
 
 const SymbolList = Schema.String.pipe(
@@ -11,37 +12,78 @@ const SymbolList = Schema.String.pipe(
   })
 )
 
+export interface PrewarmOptions {
+  /** How many of the hottest symbols. */
+  readonly count: number
+  /** Used when no popularity is recorded yet (a first start, no Redis). */
+  readonly fallback: ReadonlyArray<string>
+}
+
 /**
- * At start-up, in the background (readiness does not wait), loads the quotes
- * and the default year of daily bars of the hottest `PREWARM_COUNT` symbols:
- * the most requested across instances (Redis), else `PREWARM_SYMBOLS`.
+ * Loads the quotes and the default year of daily bars of the hottest symbols
+ * (the most requested across instances, else `PREWARM_SYMBOLS`) into the
+ * cache: at start-up, and before each market's open for that market.
  */
-export const layerConfig = Layer.effectDiscard(
+export class Prewarm extends Context.Service<Prewarm, {
+  readonly run: (market: Market | undefined, trigger: string) => Effect.Effect<JobOutcome>
+}>()("@marketgate/server/MarketData/Prewarm") {
+  static readonly layer = (options: PrewarmOptions) =>
+    Layer.effect(
+      Prewarm,
+      Effect.gen(function*() {
+        const popularity = yield* Popularity
+        const catalog = yield* InstrumentCatalog
+        const marketData = yield* MarketData
+        const runner = yield* JobRunner
+
+        const warm = (market: Market | undefined) =>
+          Effect.gen(function*() {
+            const hot = yield* popularity.hottest(options.count)
+            const candidates = (hot.length > 0 ? hot : options.fallback).filter((s) => {
+              const dot = s.lastIndexOf(".")
+              return market === undefined || (dot > 0 && marketOf(exchangeOf(s as Symbol)) === market)
+            })
+            // Only known symbols: a stale popularity entry must not become a failed load.
+            const known = (yield* Effect.forEach(candidates, (s) => Effect.option(catalog.lookup(s)))).flatMap((i) =>
+              Option.isSome(i) ? [i.value.symbol as Symbol] : []
+            )
+            for (let i = 0; i < known.length; i += 50) yield* Effect.ignore(marketData.quotes(known.slice(i, i + 50)))
+            const failed = yield* Effect.forEach(
+              known,
+              (symbol) => marketData.bars(symbol, { interval: "1d", adjust: "none" }).pipe(Effect.as(0), Effect.orElseSucceed(() => 1)),
+              { concurrency: 4 }
+            )
+            return {
+              symbols: known.length,
+              failed: failed.reduce((a: number, b) => a + b, 0),
+              from_popularity: hot.length > 0 ? 1 : 0
+            }
+          })
+
+        return Prewarm.of({
+          run: (market, trigger) =>
+            options.count === 0
+              ? Effect.succeed({ _tag: "Skipped", reason: "prewarming is off (PREWARM_COUNT=0)" } as const)
+              : runner.run({ kind: market === undefined ? "prewarm" : `prewarm:${market}`, trigger, params: { count: options.count } }, () =>
+              warm(market).pipe(Effect.withSpan("Cache.prewarm")))
+        })
+      })
+    )
+
+  /** `PREWARM_COUNT` (default 100; 0 turns prewarming off) and `PREWARM_SYMBOLS`. */
+  static readonly layerConfig = Layer.unwrap(
+    Effect.gen(function*() {
+      const count = yield* Config.Int("PREWARM_COUNT").pipe(Config.withDefault(100))
+      const fallback = yield* Config.schema(SymbolList, "PREWARM_SYMBOLS").pipe(Config.withDefault([]))
+      return Prewarm.layer({ count: Math.max(0, count), fallback })
+    })
+  )
+}
+
+/** Prewarms once at start-up, in the background: readiness does not wait for it. */
+export const layerStartup = Layer.effectDiscard(
   Effect.gen(function*() {
-    const count = yield* Config.Int("PREWARM_COUNT").pipe(Config.withDefault(100))
-    const fallback = yield* Config.schema(SymbolList, "PREWARM_SYMBOLS").pipe(Config.withDefault([]))
-    const popularity = yield* Popularity
-    const catalog = yield* InstrumentCatalog
-    const marketData = yield* MarketData
-    if (count <= 0) return
-    const run = Effect.gen(function*() {
-      const hot = yield* popularity.hottest(count)
-      const candidates = (hot.length > 0 ? hot : fallback).slice(0, count)
-      // Only known symbols: a stale popularity entry must not become a failed load.
-      const known = (yield* Effect.forEach(candidates, (s) => Effect.option(catalog.lookup(s)))).flatMap((i) =>
-        i._tag === "Some" ? [i.value.symbol as Symbol] : []
-      )
-      if (known.length === 0) return
-      for (let i = 0; i < known.length; i += 50) yield* Effect.ignore(marketData.quotes(known.slice(i, i + 50)))
-      const failed = yield* Effect.forEach(
-        known,
-        (symbol) => marketData.bars(symbol, { interval: "1d", adjust: "none" }).pipe(Effect.as(0), Effect.orElseSucceed(() => 1)),
-        { concurrency: 4 }
-      )
-      yield* Effect.logInfo("cache prewarmed").pipe(
-        Effect.annotateLogs({ symbols: known.length, failed: failed.reduce((a: number, b) => a + b, 0), from: hot.length > 0 ? "popularity" : "PREWARM_SYMBOLS" })
-      )
-    }).pipe(Effect.withSpan("Cache.prewarm"))
-    yield* Effect.forkScoped(run)
+    const prewarm = yield* Prewarm
+    yield* Effect.forkScoped(prewarm.run(undefined, "startup"))
   })
 )

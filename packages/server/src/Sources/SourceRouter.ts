@@ -1,7 +1,7 @@
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { exchangeOf, type Market, marketOf, type Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Context, Duration, Effect, Exit, Layer } from "effect"
-import { type Capabilities, MarketDataSource, type Operation, SourceError } from "./MarketDataSource.ts"
+import { type Capabilities, MarketDataSource, type Operation, SourceError, type SourceDailyBars } from "./MarketDataSource.ts"
 import type { SourceHealth } from "@marketgate/domain/SourceHealth"
 import type { GuardedSource } from "./Resilience/GuardedSource.ts"
 
@@ -42,12 +42,21 @@ export class SourceRouter extends Context.Service<SourceRouter, {
   readonly health: Effect.Effect<ReadonlyArray<SourceHealth>>
   /** The providers in the order the next call for (operation, market) would try them. */
   readonly plan: (operation: Operation, market: Market | undefined) => Effect.Effect<ReadonlyArray<string>>
+  /** Daily bars from any provider but the excluded ones (e.g. those whose bars failed a quality rule). */
+  readonly dailyBarsExcluding: (
+    symbol: Symbol,
+    from: string,
+    to: string,
+    exclude: ReadonlyArray<string>
+  ) => Effect.Effect<SourceDailyBars, SourceError>
 }>()("@marketgate/server/Sources/SourceRouter") {
   static readonly make = (sources: ReadonlyArray<GuardedSource>, options: RouterOptions) =>
     Effect.gen(function*() {
-      const ordered = (operation: Operation, market: Market | undefined) =>
+      const ordered = (operation: Operation, market: Market | undefined, exclude: ReadonlyArray<string> = []) =>
         Effect.gen(function*() {
-          const capable = sources.filter((g) => can(g.source.capabilities, operation, market))
+          const capable = sources.filter((g) =>
+            can(g.source.capabilities, operation, market) && !exclude.includes(g.source.name)
+          )
           const rated = yield* Effect.forEach(capable, (g) =>
             Effect.gen(function*() {
               const available = yield* g.available
@@ -65,10 +74,11 @@ export class SourceRouter extends Context.Service<SourceRouter, {
       const route = <A>(
         operation: Operation,
         market: Market | undefined,
-        call: (source: MarketDataSource["Service"]) => Effect.Effect<A, SourceError>
+        call: (source: MarketDataSource["Service"]) => Effect.Effect<A, SourceError>,
+        exclude: ReadonlyArray<string> = []
       ): Effect.Effect<readonly [A, string], SourceError> =>
         Effect.gen(function*() {
-          const candidates = yield* ordered(operation, market)
+          const candidates = yield* ordered(operation, market, exclude)
           if (candidates.length === 0) {
             return yield* new SourceError({
               source: "router",
@@ -176,7 +186,13 @@ export class SourceRouter extends Context.Service<SourceRouter, {
       const plan = (operation: Operation, market: Market | undefined) =>
         Effect.map(ordered(operation, market), (gs) => gs.map((g) => g.source.name))
 
-      return { router: SourceRouter.of({ health, plan }), source }
+      const dailyBarsExcluding = (symbol: Symbol, from: string, to: string, exclude: ReadonlyArray<string>) =>
+        Effect.map(
+          route("dailyBars", marketOfSymbol(symbol), (s) => s.dailyBars(symbol, from, to), exclude),
+          ([bars, source]) => ({ ...bars, source: bars.source ?? source })
+        )
+
+      return { router: SourceRouter.of({ health, plan, dailyBarsExcluding }), source }
     })
 
   /** Provides the router and, as `MarketDataSource`, its routing source. */

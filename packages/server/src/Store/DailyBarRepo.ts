@@ -2,15 +2,26 @@ import type { DailyBar } from "@marketgate/domain/Bar"
 import type { IsoDate } from "@marketgate/domain/CalendarDate"
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
-import { StoreError } from "./StoreError.ts"
+import type { StoreError } from "./StoreError.ts"
+import { storeCall } from "./StoreMetrics.ts"
 
-/** A bar to store, with where and when it came from. */
+/** A bar to store, with where and when it came from and the quality rules it passed. */
 export interface DailyBarRow extends DailyBar {
   readonly symbol: string
   readonly source: string
   /** Epoch ms. */
   readonly fetchedAt: number
   readonly ingestRunId: number | null
+  readonly checks: ReadonlyArray<string>
+}
+
+/** Where a stored bar came from (GET /v1/lineage). */
+export interface BarLineage {
+  readonly bar: DailyBar
+  readonly source: string
+  readonly fetchedAt: string
+  readonly ingestRunId: number | null
+  readonly checks: ReadonlyArray<string>
 }
 
 const CHUNK = 5000
@@ -42,6 +53,11 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
   readonly latestAdjFactor: (symbol: string) => Effect.Effect<number, StoreError>
   /** Insert or update by (symbol, date); returns how many rows were written (unchanged rows are skipped). */
   readonly upsert: (rows: ReadonlyArray<DailyBarRow>) => Effect.Effect<number, StoreError>
+  /** Symbols with at least one stored bar: the history the jobs keep complete. */
+  readonly symbols: Effect.Effect<ReadonlyArray<string>, StoreError>
+  /** Retention: deletes bars dated before `date`; returns how many. */
+  readonly deleteBefore: (date: IsoDate) => Effect.Effect<number, StoreError>
+  readonly lineage: (symbol: string, date: IsoDate) => Effect.Effect<Option.Option<BarLineage>, StoreError>
   /** Known corporate actions of `symbol`, by ex-date. */
   readonly actions: (symbol: string) => Effect.Effect<ReadonlyArray<PricedAction>, StoreError>
   /**
@@ -69,7 +85,7 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             WHERE symbol = ${symbol} AND date BETWEEN ${from}::date AND ${to}::date
             ORDER BY date`
         },
-        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.range", cause }))
+        storeCall("bars_daily.range")
       )
 
       const lastBefore = Effect.fn("DailyBarRepo.lastBefore")(
@@ -82,7 +98,7 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             ORDER BY date DESC LIMIT 1`
           return Option.fromNullishOr(rows[0])
         },
-        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.lastBefore", cause }))
+        storeCall("bars_daily.lastBefore")
       )
 
       const latestAdjFactor = Effect.fn("DailyBarRepo.latestAdjFactor")(
@@ -91,7 +107,7 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             SELECT adj_factor FROM bars_daily WHERE symbol = ${symbol} ORDER BY date DESC LIMIT 1`
           return rows[0]?.adj_factor ?? 1
         },
-        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.latestAdjFactor", cause }))
+        storeCall("bars_daily.latestAdjFactor")
       )
 
       const upsertChunk = (rows: ReadonlyArray<DailyBarRow>) => {
@@ -102,21 +118,23 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
           rows.map((r) => String(r[k]))
         return sql<{ inserted: boolean }>`
           INSERT INTO bars_daily
-            (symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id)
+            (symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id, checks)
           SELECT t.symbol, t.date, t.open, t.high, t.low, t.close, t.volume, t.amount, t.adj_factor,
-                 t.suspended, t.source, t.fetched_at, NULLIF(t.ingest_run_id, '')::bigint
+                 t.suspended, t.source, t.fetched_at, NULLIF(t.ingest_run_id, '')::bigint,
+                 COALESCE(string_to_array(NULLIF(t.checks, ''), ','), '{}')
           FROM unnest(
             ${col("symbol")}::text[], ${col("date")}::date[], ${num("open")}::float8[], ${num("high")}::float8[],
             ${num("low")}::float8[], ${num("close")}::float8[], ${num("volume")}::bigint[], ${num("amount")}::float8[],
             ${num("adjFactor")}::float8[], ${col("suspended").map(String)}::boolean[], ${col("source")}::text[],
             ${col("fetchedAt").map((ms) => new Date(ms).toISOString())}::timestamptz[],
-            ${col("ingestRunId").map((id) => (id === null ? "" : String(id)))}::text[]
-          ) AS t(symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id)
+            ${col("ingestRunId").map((id) => (id === null ? "" : String(id)))}::text[],
+            ${col("checks").map((c) => c.join(","))}::text[]
+          ) AS t(symbol, date, open, high, low, close, volume, amount, adj_factor, suspended, source, fetched_at, ingest_run_id, checks)
           ON CONFLICT (symbol, date) DO UPDATE SET
             open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
             volume = excluded.volume, amount = excluded.amount, adj_factor = excluded.adj_factor,
             suspended = excluded.suspended, source = excluded.source, fetched_at = excluded.fetched_at,
-            ingest_run_id = excluded.ingest_run_id
+            ingest_run_id = excluded.ingest_run_id, checks = excluded.checks
           WHERE (bars_daily.open, bars_daily.high, bars_daily.low, bars_daily.close, bars_daily.volume,
                  bars_daily.amount, bars_daily.adj_factor, bars_daily.suspended)
             IS DISTINCT FROM (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume,
@@ -133,7 +151,7 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
           }
           return written
         },
-        Effect.mapError((cause) => new StoreError({ operation: "bars_daily.upsert", cause }))
+        storeCall("bars_daily.upsert")
       )
 
       const actions = Effect.fn("DailyBarRepo.actions")(
@@ -142,7 +160,7 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             SELECT to_char(ex_date, 'YYYY-MM-DD') AS "exDate", kind, factor
             FROM corporate_actions WHERE symbol = ${symbol} ORDER BY ex_date, kind`
         },
-        Effect.mapError((cause) => new StoreError({ operation: "corporate_actions.read", cause }))
+        storeCall("corporate_actions.read")
       )
 
       const recordActions = Effect.fn("DailyBarRepo.recordActions")(
@@ -164,16 +182,78 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
           return inserted
         },
         sql.withTransaction,
-        Effect.mapError((cause) => new StoreError({ operation: "corporate_actions.record", cause }))
+        storeCall("corporate_actions.record")
       )
 
-      return DailyBarRepo.of({ range, lastBefore, latestAdjFactor, upsert, actions, recordActions })
+      // A loose index scan: one primary-key probe per symbol instead of reading
+      // every row (PostgreSQL has no skip scan; DISTINCT would scan them all).
+      const symbols = sql<{ symbol: string }>`
+        WITH RECURSIVE s(symbol) AS (
+          (SELECT symbol FROM bars_daily ORDER BY symbol LIMIT 1)
+          UNION ALL
+          SELECT (SELECT b.symbol FROM bars_daily b WHERE b.symbol > s.symbol ORDER BY b.symbol LIMIT 1)
+          FROM s WHERE s.symbol IS NOT NULL
+        )
+        SELECT symbol FROM s WHERE symbol IS NOT NULL`.pipe(
+        Effect.map((rows) => rows.map((r) => r.symbol)),
+        storeCall("bars_daily.symbols"),
+        Effect.withSpan("DailyBarRepo.symbols")
+      )
+
+      const lineage = Effect.fn("DailyBarRepo.lineage")(
+        function*(symbol: string, date: IsoDate) {
+          const rows = yield* sql<{
+            date: string
+            open: number
+            high: number
+            low: number
+            close: number
+            volume: number
+            amount: number
+            adjFactor: number
+            suspended: boolean
+            source: string
+            fetchedAt: string
+            ingestRunId: string | null
+            checks: ReadonlyArray<string> | null
+          }>`
+            SELECT to_char(date, 'YYYY-MM-DD') AS date, open, high, low, close, volume::float8 AS volume, amount,
+                   adj_factor AS "adjFactor", suspended, source,
+                   to_char(fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "fetchedAt",
+                   ingest_run_id::text AS "ingestRunId", checks
+            FROM bars_daily WHERE symbol = ${symbol} AND date = ${date}::date`
+          const row = rows[0]
+          if (row === undefined) return Option.none()
+          const { checks, fetchedAt, ingestRunId, source, ...bar } = row
+          return Option.some({
+            bar,
+            source,
+            fetchedAt,
+            ingestRunId: ingestRunId === null ? null : Number(ingestRunId),
+            checks: checks ?? []
+          })
+        },
+        storeCall("bars_daily.lineage")
+      )
+
+      const deleteBefore = Effect.fn("DailyBarRepo.deleteBefore")(
+        function*(date: IsoDate) {
+          const rows = yield* sql<{ n: number }>`
+            WITH gone AS (DELETE FROM bars_daily WHERE date < ${date}::date RETURNING 1)
+            SELECT count(*)::int AS n FROM gone`
+          return rows[0]?.n ?? 0
+        },
+        storeCall("bars_daily.deleteBefore")
+      )
+
+      return DailyBarRepo.of({ range, lastBefore, latestAdjFactor, upsert, symbols, deleteBefore, lineage, actions, recordActions })
     })
   )
 
   /** In memory, for tests that swap the store out. Same semantics as the SQL layer. */
   static readonly layerMemory = Layer.sync(DailyBarRepo, () => {
     const bySymbol = new Map<string, Map<string, DailyBar>>()
+    const meta = new Map<string, Omit<BarLineage, "bar">>()
     const actionsBySymbol = new Map<string, Array<PricedAction>>()
     const sorted = (symbol: string) =>
       [...(bySymbol.get(symbol)?.values() ?? [])].sort((a, b) => (a.date < b.date ? -1 : 1))
@@ -185,7 +265,8 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
       upsert: (rows) =>
         Effect.sync(() => {
           let written = 0
-          for (const { fetchedAt: _f, ingestRunId: _i, source: _s, symbol, ...bar } of rows) {
+          for (const { checks, fetchedAt, ingestRunId, source, symbol, ...bar } of rows) {
+            meta.set(`${symbol} ${bar.date}`, { source, fetchedAt: new Date(fetchedAt).toISOString(), ingestRunId, checks })
             let bars = bySymbol.get(symbol)
             if (bars === undefined) bySymbol.set(symbol, bars = new Map())
             const old = bars.get(bar.date)
@@ -193,6 +274,21 @@ export class DailyBarRepo extends Context.Service<DailyBarRepo, {
             bars.set(bar.date, bar)
           }
           return written
+        }),
+      symbols: Effect.sync(() => [...bySymbol.keys()].filter((s) => bySymbol.get(s)!.size > 0).sort()),
+      deleteBefore: (date) =>
+        Effect.sync(() => {
+          let n = 0
+          for (const bars of bySymbol.values()) {
+            for (const d of [...bars.keys()]) if (d < date && bars.delete(d)) n++
+          }
+          return n
+        }),
+      lineage: (symbol, date) =>
+        Effect.sync(() => {
+          const bar = bySymbol.get(symbol)?.get(date)
+          const m = meta.get(`${symbol} ${date}`)
+          return bar === undefined || m === undefined ? Option.none() : Option.some({ bar, ...m })
         }),
       actions: (symbol) =>
         Effect.sync(() => [...(actionsBySymbol.get(symbol) ?? [])].sort((a, b) => (a.exDate < b.exDate ? -1 : 1))),

@@ -3,8 +3,10 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import { DatabaseInfo } from "./DatabaseInfo.ts"
 import { acquireEmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import { runMigrations } from "./Migrations.ts"
+import { applicationName } from "./StoreMetrics.ts"
 
 /** Where the data lives: a PostgreSQL server, or the embedded PGlite directory. */
 export type DatabaseTarget =
@@ -14,7 +16,8 @@ export type DatabaseTarget =
 const clientFor = (target: DatabaseTarget) => {
   switch (target._tag) {
     case "Server":
-      return PgClient.layer({ url: target.url, maxConnections: target.maxConnections, applicationName: "marketgate" })
+      // A name per instance, so db_pool_connections can find this pool's connections in pg_stat_activity.
+      return PgClient.layer({ url: target.url, maxConnections: target.maxConnections, applicationName })
     case "Embedded":
       return Layer.unwrap(
         Effect.map(acquireEmbeddedPostgres(target.dataDir), (socketPath) =>
@@ -35,8 +38,16 @@ const clientFor = (target: DatabaseTarget) => {
  * The SQL client of the store, migrated before anything can use it.
  * `DATABASE_URL` selects a PostgreSQL server; unset, PGlite under `DATA_DIR`.
  */
-export const layerFor = (target: DatabaseTarget): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
-  Layer.effectDiscard(runMigrations).pipe(Layer.provideMerge(clientFor(target)))
+export const layerFor = (
+  target: DatabaseTarget
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown> =>
+  Layer.effectDiscard(runMigrations).pipe(
+    Layer.provideMerge(clientFor(target)),
+    Layer.merge(Layer.succeed(DatabaseInfo, DatabaseInfo.of({
+      embedded: target._tag === "Embedded",
+      maxConnections: target._tag === "Embedded" ? 1 : target.maxConnections
+    })))
+  )
 
 export const targetConfig = Config.all({
   url: Config.option(Config.Redacted("DATABASE_URL")),

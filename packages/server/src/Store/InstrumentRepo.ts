@@ -1,7 +1,8 @@
 import { Instrument } from "@marketgate/domain/Instrument"
 import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { StoreError } from "./StoreError.ts"
+import type { StoreError } from "./StoreError.ts"
+import { storeCall } from "./StoreMetrics.ts"
 
 const decodeInstruments = Schema.decodeUnknownEffect(Schema.Array(Instrument))
 
@@ -22,7 +23,7 @@ export class InstrumentRepo extends Context.Service<InstrumentRepo, {
                to_char(delisted_date, 'YYYY-MM-DD') AS delisted_date
         FROM instruments ORDER BY symbol`.pipe(
         Effect.flatMap(decodeInstruments),
-        Effect.mapError((cause) => new StoreError({ operation: "instruments.all", cause })),
+        storeCall("instruments.all"),
         Effect.withSpan("InstrumentRepo.all")
       )
 
@@ -56,7 +57,7 @@ export class InstrumentRepo extends Context.Service<InstrumentRepo, {
           }
           return changed
         },
-        Effect.mapError((cause) => new StoreError({ operation: "instruments.upsert", cause }))
+        storeCall("instruments.upsert")
       )
 
       return InstrumentRepo.of({ all, upsert })

@@ -3,6 +3,9 @@ import { Migrator } from "effect/sql"
 import m0001 from "./migrations/0001_instruments.ts"
 import m0002 from "./migrations/0002_bars_daily.ts"
 import m0003 from "./migrations/0003_corporate_actions.ts"
+import m0004 from "./migrations/0004_ingest_runs.ts"
+import m0005 from "./migrations/0005_quality.ts"
+import m0006 from "./migrations/0006_bars_intraday.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
@@ -10,7 +13,10 @@ export const runMigrations = Migrator.make({})({
   loader: Migrator.fromRecord({
     "0001_instruments": m0001,
     "0002_bars_daily": m0002,
-    "0003_corporate_actions": m0003
+    "0003_corporate_actions": m0003,
+    "0004_ingest_runs": m0004,
+    "0005_quality": m0005,
+    "0006_bars_intraday": m0006
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))

@@ -6,6 +6,13 @@ export class StoreError extends Data.TaggedError("StoreError")<{
   readonly cause: unknown
 }> {
   override get message() {
-    return `store ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    // Driver errors wrap the server's own message a few levels down: show the innermost.
+    const messages: Array<string> = []
+    let cause: unknown = this.cause
+    for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
+      messages.push(cause.message)
+      cause = cause.cause
+    }
+    return `store ${this.operation} failed: ${messages.at(-1) ?? String(this.cause)}`
   }
 }

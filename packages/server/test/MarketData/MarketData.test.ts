@@ -9,11 +9,15 @@ import { MarketCache } from "../../src/Cache/MarketCache.ts"
 import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import { InstrumentCatalog } from "../../src/Instruments/InstrumentCatalog.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
+import { IngestMetrics } from "../../src/MarketData/IngestMetrics.ts"
+import { IntradayHistory } from "../../src/MarketData/IntradayHistory.ts"
+import { IntradayRepo } from "../../src/Store/IntradayRepo.ts"
 import { MarketData } from "../../src/MarketData/MarketData.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { newRequestFacts, RequestFacts, servedFromCache } from "../../src/Observability/RequestFacts.ts"
 import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
 import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
+import { QuarantineRepo } from "../../src/Store/QuarantineRepo.ts"
 import { StoreError } from "../../src/Store/StoreError.ts"
 import { FakeSource, type FakeSourceOptions, priceOn, type SourceCall } from "../support/FakeSource.ts"
 
@@ -26,8 +30,19 @@ const readPath = (
   source: FakeSourceOptions = {}
 ) =>
   MarketData.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, DailyHistory.layer({ settle: Duration.hours(12) }))),
-    Layer.provideMerge(Layer.mergeAll(store, InstrumentRepo.layerMemory, FakeSource.layer(source), MarketCache.layerTest)),
+    Layer.provideMerge(Layer.mergeAll(
+      InstrumentCatalog.layer,
+      IntradayHistory.layer.pipe(Layer.provideMerge(DailyHistory.layerTest))
+    )),
+    Layer.provideMerge(Layer.mergeAll(
+      store,
+      InstrumentRepo.layerMemory,
+      QuarantineRepo.layerMemory,
+      IntradayRepo.layerMemory,
+      IngestMetrics.layer,
+      FakeSource.layer(source),
+      MarketCache.layerTest
+    )),
     Layer.provideMerge(Layer.mergeAll(TradingCalendars.layer, MetricsRegistry.layerTest))
   )
 
@@ -268,6 +283,9 @@ const brokenStore = Layer.succeed(
     lastBefore: () => Effect.fail(new StoreError({ operation: "lastBefore", cause: new Error("connection refused") })),
     latestAdjFactor: () => Effect.fail(new StoreError({ operation: "latestAdjFactor", cause: new Error("connection refused") })),
     upsert: () => Effect.fail(new StoreError({ operation: "upsert", cause: new Error("connection refused") })),
+    symbols: Effect.fail(new StoreError({ operation: "symbols", cause: new Error("connection refused") })),
+    deleteBefore: () => Effect.fail(new StoreError({ operation: "deleteBefore", cause: new Error("connection refused") })),
+    lineage: () => Effect.fail(new StoreError({ operation: "lineage", cause: new Error("connection refused") })),
     actions: () => Effect.fail(new StoreError({ operation: "actions", cause: new Error("connection refused") })),
     recordActions: () => Effect.fail(new StoreError({ operation: "recordActions", cause: new Error("connection refused") }))
   })

@@ -31,6 +31,7 @@ const bar = (symbol: string, i: number, overrides: Partial<DailyBarRow> = {}): D
   source: "test",
   fetchedAt: Date.UTC(2025, 0, 1),
   ingestRunId: null,
+  checks: ["ohlc", "zero_volume"],
   ...overrides
 })
 

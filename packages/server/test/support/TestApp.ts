@@ -7,6 +7,8 @@ import { services } from "../../src/App.ts"
 import { MarketCache } from "../../src/Cache/MarketCache.ts"
 import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "../../src/Http/HttpServerLive.ts"
+import { Scheduler } from "../../src/Jobs/Scheduler.ts"
+import type { DatabaseInfo } from "../../src/Store/DatabaseInfo.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
@@ -18,7 +20,7 @@ import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
  * on a random loopback port, over the given database, with the simulated
  * provider. Provides an HttpClient aimed at it.
  */
-export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown>) =>
+export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>) =>
   HttpServerLive.serve(HttpServerLive.Routes).pipe(
     Layer.provide(
       services({
@@ -28,7 +30,8 @@ export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlC
           settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
         }], { budget: Duration.seconds(4) }),
         cache: MarketCache.layerTest,
-        history: DailyHistory.layer({ settle: Duration.hours(12) }),
+        history: DailyHistory.layerTest,
+        scheduler: Scheduler.layerNone,
         calendars: TradingCalendars.layer,
         metrics: MetricsRegistry.layer
       })

@@ -5,6 +5,7 @@ import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Database from "../../src/Store/Database.ts"
+import type { DatabaseInfo } from "../../src/Store/DatabaseInfo.ts"
 
 /** The PostgreSQL server the integration tests use (scripts/test-preflight.ts checks it first). */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -23,7 +24,7 @@ const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
   )
 
 /** A fresh database on the test server for one test file, migrated, and dropped afterwards. */
-export const freshPostgres = (): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
+export const freshPostgres = (): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown> =>
   Layer.unwrap(
     Effect.gen(function*() {
       const name = `mg_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
@@ -47,7 +48,7 @@ export const tempDir = (prefix: string) =>
   )
 
 /** A fresh embedded PGlite store in a temporary directory. */
-export const freshPglite = (): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, unknown> =>
+export const freshPglite = (): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown> =>
   Layer.unwrap(
     Effect.map(tempDir("mg-pglite-"), (dir) => Database.layerFor({ _tag: "Embedded", dataDir: Path.join(dir, "pglite") }))
   )

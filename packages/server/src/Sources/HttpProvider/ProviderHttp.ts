@@ -2,6 +2,7 @@ import { TextDecoder } from "node:util"
 import { Clock, Config, Duration, Effect, Schema } from "effect"
 import type { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { type Operation, SourceError } from "../MarketDataSource.ts"
+import { timedStep } from "../../Observability/StepTimings.ts"
 
 /**
  * What the HTTP adapters share: one call to a provider, its answer turned into
@@ -106,9 +107,14 @@ export const fetchText = (
   decoder: TextDecoder = utf8
 ): Effect.Effect<string, SourceError> =>
   Effect.gen(function*() {
-    const response = yield* Effect.mapError(client.execute(request), (e) => unreachable(call, e))
-    if (response.status < 200 || response.status >= 300) return yield* statusFailure(call, response)
-    const bytes = yield* Effect.mapError(response.arrayBuffer, (e) => unreachable(call, e))
+    const bytes = yield* timedStep(
+      "request",
+      Effect.gen(function*() {
+        const response = yield* Effect.mapError(client.execute(request), (e) => unreachable(call, e))
+        if (response.status < 200 || response.status >= 300) return yield* statusFailure(call, response)
+        return yield* Effect.mapError(response.arrayBuffer, (e) => unreachable(call, e))
+      })
+    )
     const text = decoder.decode(bytes)
     if (text.trim().length === 0) return yield* badResponse(call, "empty body")
     return text
@@ -118,14 +124,14 @@ const parseJson = Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Unknow
 
 /** Parses JSON text and decodes it with `schema`; either failure is a BadResponse. */
 export const decodeJson = <A>(schema: Schema.Decoder<A>, call: CallInfo) => (text: string): Effect.Effect<A, SourceError> =>
-  parseJson(text).pipe(
+  timedStep("decode", parseJson(text).pipe(
     Effect.catch(() => badResponse(call, `body is not valid JSON (starts with ${JSON.stringify(text.slice(0, 40))})`)),
     Effect.flatMap((json) =>
       Schema.decodeUnknownEffect(schema)(json).pipe(
         Effect.catch((error) => badResponse(call, `body does not have the expected shape: ${error.message}`))
       )
     )
-  )
+  ))
 
 /** `SOURCE_<NAME>_BASE_URL`, or the provider's public host. */
 export const baseUrlConfig = (name: string, defaultUrl: string) =>

@@ -6,6 +6,7 @@ import { makeAdaptiveRateLimiter } from "./AdaptiveRateLimiter.ts"
 import * as Machine from "../../Resilience/BreakerMachine.ts"
 import { makeCircuitBreaker } from "../../Resilience/CircuitBreaker.ts"
 import type { SourceSettings } from "./SourceSettings.ts"
+import { countProviderCall, recordStep } from "../../Observability/StepTimings.ts"
 
 type Source = MarketDataSource["Service"]
 
@@ -106,6 +107,9 @@ export const guard = (inner: Source, settings: SourceSettings) =>
         const exit = yield* Effect.exit(
           bulkhead.withPermit(
             limiter.acquire(operation).pipe(
+              // Time spent queued for the bulkhead and the rate limiter, for job step logs.
+              Effect.andThen(Effect.flatMap(Clock.currentTimeNanos, (now) => recordStep("pool_wait", Number(now - started) / 1e6))),
+              Effect.andThen(countProviderCall),
               Effect.andThen(
                 breaker.execute(
                   attempt(operation, call, attempts).pipe(Effect.retry(retrySchedule)),

@@ -1,0 +1,147 @@
+import { Cause, Clock, Context, Deferred, Effect, Exit, FiberSet, Layer, Option } from "effect"
+import * as Os from "node:os"
+import * as Prom from "prom-client"
+import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
+import { IngestRunRepo, type RunStatus } from "../Store/IngestRunRepo.ts"
+import { JobLock } from "./JobLock.ts"
+
+export type Counts = Record<string, number>
+
+export interface JobSpec {
+  /** `daily_sync`, `backfill`, `integrity`, `retention` … one run of a kind at a time. */
+  readonly kind: string
+  /** `schedule`, `startup`, `api`, `cli`. */
+  readonly trigger: string
+  readonly params: Readonly<Record<string, unknown>>
+}
+
+export interface JobContext {
+  readonly runId: number
+  /** Saves progress so far in the run's row (GET /v1/admin/jobs shows it while it runs). */
+  readonly progress: (counts: Counts) => Effect.Effect<void>
+}
+
+export type JobOutcome =
+  | { readonly _tag: "Skipped"; readonly reason: string }
+  | { readonly _tag: "Finished"; readonly runId: number; readonly status: Exclude<RunStatus, "running">; readonly counts: Counts }
+
+/** This process, as `ingest_runs.instance` names it. */
+export const instanceName = `${Os.hostname()}:${process.pid}`
+
+/**
+ * Runs jobs: one run of a kind at a time (JobLock), each recorded in
+ * `ingest_runs` from start to end, counted in `job_runs_total` and timed in
+ * `job_duration_seconds`. A run interrupted by shutdown is recorded as
+ * interrupted; jobs make their batches uninterruptible, so the batch in
+ * progress finishes first.
+ */
+export class JobRunner extends Context.Service<JobRunner, {
+  /** Runs the job to its end (or Skipped when a run of that kind is already going). */
+  readonly run: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<JobOutcome, never, R>
+  /** Starts the job in the background and answers its run id once it has started (none when already running). */
+  readonly start: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<Option.Option<number>, never, R>
+}>()("@marketgate/server/Jobs/JobRunner") {
+  static readonly layer = Layer.effect(
+    JobRunner,
+    Effect.gen(function*() {
+      const lock = yield* JobLock
+      const runs = yield* IngestRunRepo
+      const { registry } = yield* MetricsRegistry
+      const background = yield* FiberSet.make()
+      const jobRuns = new Prom.Counter({
+        name: "job_runs_total",
+        help: "Job runs by outcome (succeeded, failed, interrupted, skipped)",
+        labelNames: ["job", "outcome"],
+        registers: [registry]
+      })
+      const jobDuration = new Prom.Histogram({
+        name: "job_duration_seconds",
+        help: "Duration of job runs",
+        labelNames: ["job"],
+        buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+        registers: [registry]
+      })
+
+      const execute = <E, R>(
+        spec: JobSpec,
+        body: (ctx: JobContext) => Effect.Effect<Counts, E, R>,
+        started: (runId: Option.Option<number>) => Effect.Effect<void>
+      ): Effect.Effect<JobOutcome, never, R> =>
+        // Only the body is interruptible: a run that is interrupted (shutdown)
+        // is still recorded as such, counted, and its lock released.
+        Effect.scoped(Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
+          const held = yield* lock.acquire(spec.kind)
+          if (Option.isNone(held)) {
+            jobRuns.inc({ job: spec.kind, outcome: "skipped" })
+            yield* started(Option.none())
+            yield* Effect.logInfo(`${spec.kind} is already running; not starting another run`)
+            return { _tag: "Skipped", reason: `a ${spec.kind} run is already going` } as const
+          }
+          const abandoned = yield* runs.abandon(spec.kind).pipe(Effect.orElseSucceed(() => 0))
+          if (abandoned > 0) {
+            yield* Effect.logWarning(`${abandoned} earlier ${spec.kind} run(s) never finished; recorded as interrupted`)
+          }
+          const runId = yield* runs.start({ ...spec, instance: instanceName }).pipe(Effect.orElseSucceed(() => -1))
+          yield* started(Option.some(runId))
+          const begin = yield* Clock.currentTimeMillis
+          let last: Counts = {}
+          const progress = (counts: Counts) => {
+            last = counts
+            return runId < 0 ? Effect.void : Effect.ignore(runs.update(runId, counts))
+          }
+          // A job is a trace of its own (it outlives the request or tick that
+          // started it), linked to whatever started it.
+          const origin = yield* Effect.option(Effect.currentParentSpan)
+          const exit = yield* Effect.exit(restore(
+            body({ runId, progress }).pipe(
+              Effect.annotateLogs({ job: spec.kind, run_id: runId }),
+              Effect.withSpan(`job.${spec.kind}`, {
+                root: true,
+                links: Option.isSome(origin) ? [{ span: origin.value, attributes: { "link.reason": "started by" } }] : [],
+                attributes: { "job.kind": spec.kind, "job.run_id": runId, "job.trigger": spec.trigger }
+              })
+            )
+          ))
+          const counts = Exit.isSuccess(exit) ? exit.value : last
+          // A run that left symbols unfilled did not do its job: it is failed (and
+          // alerts), though what it did fill is kept and a rerun retries the rest.
+          const unfilled = Exit.isSuccess(exit) && typeof counts.failed === "number" && counts.failed > 0
+          const status: Exclude<RunStatus, "running"> = Exit.isSuccess(exit)
+            ? (unfilled ? "failed" : "succeeded")
+            : Cause.hasInterruptsOnly(exit.cause)
+            ? "interrupted"
+            : "failed"
+          const error = Exit.isFailure(exit)
+            ? (status === "failed" ? Cause.pretty(exit.cause).slice(0, 4000) : undefined)
+            : unfilled
+            ? `${counts.failed} of ${counts.symbols ?? "?"} symbols could not be filled (see the warnings of this run); a rerun retries them`
+            : undefined
+          const seconds = ((yield* Clock.currentTimeMillis) - begin) / 1000
+          if (runId >= 0) {
+            yield* runs.finish(runId, {
+              status,
+              counts,
+              error
+            }).pipe(Effect.ignore)
+          }
+          jobRuns.inc({ job: spec.kind, outcome: status })
+          jobDuration.observe({ job: spec.kind }, seconds)
+          const log = status === "failed" ? Effect.logError : status === "interrupted" ? Effect.logWarning : Effect.logInfo
+          yield* log(`${spec.kind} ${status}`).pipe(
+            Effect.annotateLogs({ job: spec.kind, run_id: runId, trigger: spec.trigger, duration_s: Math.round(seconds * 10) / 10, ...counts })
+          )
+          return { _tag: "Finished", runId, status, counts } as const
+        })))
+
+      return JobRunner.of({
+        run: (spec, body) => execute(spec, body, () => Effect.void),
+        start: (spec, body) =>
+          Effect.gen(function*() {
+            const started = yield* Deferred.make<Option.Option<number>>()
+            yield* FiberSet.run(background, execute(spec, body, (id) => Deferred.succeed(started, id).pipe(Effect.asVoid)))
+            return yield* Deferred.await(started)
+          })
+      })
+    })
+  )
+}

@@ -1,0 +1,148 @@
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { BackfillRequest } from "@marketgate/domain/Jobs"
+import { Cause, ConfigProvider, Console, Data, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Command, Flag } from "effect/cli"
+import { configuredParts, services } from "./App.ts"
+import { Backfill } from "./Jobs/Backfill.ts"
+import { IntegrityCheck } from "./Jobs/IntegrityCheck.ts"
+import type { Counts, JobOutcome } from "./Jobs/JobRunner.ts"
+import { Retention } from "./Jobs/Retention.ts"
+import { Scheduler } from "./Jobs/Scheduler.ts"
+import * as Logging from "./Observability/Logging.ts"
+import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
+
+/**
+ * Operator commands against the configured store and providers (the same
+ * settings as the service: DATABASE_URL, SOURCES …). Jobs take the same
+ * locks as the service's, so a CLI backfill and a running service never run
+ * the same job at once.
+ *
+ *   npm run cli -- backfill --from 2024-01-01 --to 2024-12-31 [--symbols A,B] [--rate-limit 20]
+ *   npm run cli -- integrity-check
+ *   npm run cli -- retention
+ *   npm run cli -- jobs [--kind backfill] [--limit 20]
+ */
+
+/** Why a command did not do all it was asked: printed as one line, then a non-zero exit. */
+class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string }> {}
+
+const progressLine = (counts: Counts) =>
+  `[backfill] ${counts.done ?? 0}/${counts.symbols ?? 0} symbols · ${counts.written ?? 0} bars written · ` +
+  `${counts.fetched ?? 0} fetched · ${counts.failed ?? 0} failed · ${counts.quarantined ?? 0} quarantined`
+
+/** Prints how a job ended; a run that did not succeed completely is a failure (non-zero exit). */
+const report = (label: string, outcome: JobOutcome) =>
+  Effect.gen(function*() {
+    if (outcome._tag === "Skipped") return yield* new CliFailure({ message: `${label} not started: ${outcome.reason}` })
+    const summary = Object.entries(outcome.counts).map(([k, v]) => `${k}=${v}`).join(" ")
+    yield* Console.log(`[${label}] run ${outcome.runId} ${outcome.status}: ${summary}`)
+    if ((outcome.counts.failed ?? 0) > 0) {
+      return yield* new CliFailure({
+        message: `${outcome.counts.failed} symbols could not be filled (see the warnings above); running the same command again retries only what is missing`
+      })
+    }
+    if (outcome.status !== "succeeded") {
+      return yield* new CliFailure({ message: `${label} run ${outcome.runId} ${outcome.status}; running it again resumes where it stopped` })
+    }
+  })
+
+const backfill = Command.make(
+  "backfill",
+  {
+    from: Flag.String("from").pipe(Flag.withDescription("first date, YYYY-MM-DD")),
+    to: Flag.String("to").pipe(Flag.withDescription("last date, YYYY-MM-DD")),
+    symbols: Flag.String("symbols").pipe(
+      Flag.withDescription("comma-separated symbols (default: every listed instrument)"),
+      Flag.optional
+    ),
+    rateLimit: Flag.Finite("rate-limit").pipe(
+      Flag.withDescription("symbols started per second, at most (providers' own limits apply too)"),
+      Flag.optional
+    )
+  },
+  Effect.fn(function*({ from, rateLimit, symbols, to }) {
+    const list = Option.map(symbols, (s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
+    // The same checks, with the same messages, as POST /v1/admin/backfill.
+    const request = yield* Schema.decodeUnknownEffect(BackfillRequest)({
+      from,
+      to,
+      ...(Option.isSome(list) ? { symbols: list.value } : {}),
+      ...(Option.isSome(rateLimit) ? { rate_limit: rateLimit.value } : {})
+    }).pipe(Effect.mapError((error) => new CliFailure({ message: error.message })))
+    const jobs = yield* Backfill
+    const outcome = yield* jobs.run(
+      { symbols: request.symbols, from: request.from, to: request.to, ratePerSecond: request.rate_limit },
+      "cli",
+      (counts) => Console.log(progressLine(counts))
+    )
+    yield* report("backfill", outcome)
+  })
+).pipe(Command.withDescription("Fill daily history for a date range; killed midway, running it again completes the range"))
+
+const integrityCheck = Command.make(
+  "integrity-check",
+  {},
+  Effect.fn(function*() {
+    const check = yield* IntegrityCheck
+    yield* report("integrity", yield* check.run("cli"))
+  })
+).pipe(Command.withDescription("Backfill the sessions of the last INTEGRITY_WINDOW_DAYS trading days that tracked symbols lack"))
+
+const retention = Command.make(
+  "retention",
+  {},
+  Effect.fn(function*() {
+    const job = yield* Retention
+    yield* report("retention", yield* job.run("cli"))
+  })
+).pipe(Command.withDescription("Drop intraday partitions (and daily bars, if DAILY_RETENTION is set) past retention"))
+
+const jobs = Command.make(
+  "jobs",
+  {
+    kind: Flag.String("kind").pipe(Flag.withDescription("only runs of this kind"), Flag.optional),
+    limit: Flag.Int("limit").pipe(Flag.withDescription("how many runs, latest first"), Flag.withDefault(20))
+  },
+  Effect.fn(function*({ kind, limit }) {
+    const repo = yield* IngestRunRepo
+    const runs = yield* repo.list({ kind: Option.getOrUndefined(kind), limit: Math.max(1, Math.min(500, limit)) }).pipe(
+      Effect.mapError((error) => new CliFailure({ message: error.message }))
+    )
+    for (const run of runs) {
+      const counts = Object.entries(run.counts).map(([k, v]) => `${k}=${v}`).join(" ")
+      yield* Console.log(`${run.id}\t${run.kind}\t${run.trigger}\t${run.status}\t${run.startedAt}\t${run.finishedAt ?? "-"}\t${counts}`)
+    }
+  })
+).pipe(Command.withDescription("Recent job runs (ingest_runs)"))
+
+const marketgate = Command.make("marketgate").pipe(
+  Command.withDescription("marketgate operator commands"),
+  Command.withSubcommands([backfill, integrityCheck, retention, jobs])
+)
+
+// The CLI runs no schedule of its own; logs default to warnings so progress stays readable (LOG_LEVEL overrides).
+const Services = services({ ...configuredParts, scheduler: Scheduler.layerNone }).pipe(
+  Layer.provideMerge(Logging.layerConfig),
+  Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ LOG_LEVEL: "Warn" })))
+)
+
+marketgate.pipe(
+  Command.run({ version: "1.0.0" }),
+  Effect.provide(Services),
+  Effect.provide(NodeServices.layer),
+  Effect.tapCause((cause) =>
+    Cause.hasInterruptsOnly(cause)
+      ? Effect.void
+      : Console.error(
+        Cause.findErrorOption(cause).pipe(
+          Option.map((e) => (e instanceof CliFailure ? e.message : String(e))),
+          Option.getOrElse(() => Cause.pretty(cause))
+        )
+      )
+  ),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.hasInterruptsOnly(exit.cause) ? 130 : 1)
+  })
+)
