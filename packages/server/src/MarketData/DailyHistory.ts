@@ -183,12 +183,15 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           }
 
           const steps = yield* makeStepCollector
-          const fetched = yield* steps.measure(fetchRuns(instrument, runsOf(sessionDays, missing)))
-          // Actions already stored count too: a split stays a split on every later fetch.
-          const storedActions = yield* repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
+          // The provider call and the two reads the rules need run side by side.
+          const [fetched, storedActions, lookback] = yield* Effect.all([
+            steps.measure(fetchRuns(instrument, runsOf(sessionDays, missing))),
+            // Actions already stored count too: a split stays a split on every later fetch.
+            repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => [])),
+            // History before the range, for the rules that look back.
+            storedRange(symbol, start - LOOKBACK_DAYS, start - 1)
+          ], { concurrency: "unbounded" })
           const actionDates = new Set([...fetched.actions.map((a) => a.action.exDate), ...storedActions.map((a) => a.exDate)])
-          // History before the range, for the rules that look back.
-          const lookback = yield* storedRange(symbol, start - LOOKBACK_DAYS, start - 1)
           const history = [...lookback, ...byDay.values()].filter((b) => !b.suspended)
           const validate = (candidates: ReadonlyArray<Fetched>, accepted: ReadonlyArray<DailyBar | SourceDailyBar> = []) =>
             quality.check(candidates.map((c) => ({ ...c.bar, fetched: c })), [...history, ...accepted], {
@@ -252,14 +255,17 @@ export class DailyHistory extends Context.Service<DailyHistory, {
               const stored = yield* repo.lastBefore(symbol, date).pipe(Effect.orElseSucceed(() => Option.none<DailyBar>()))
               return Option.getOrUndefined(stored)?.close
             })
-          if ((yield* recordActions(symbol, fetched.actions, closeBefore)) > 0) {
+          const recorded = yield* recordActions(symbol, fetched.actions, closeBefore)
+          if (recorded > 0) {
             // New actions rescaled the stored bars: every cached series of the
             // symbol (and its indicators) is stale, here and in every instance.
             yield* cache.invalidatePrefix("daily", symbol)
             byDay.clear()
             for (const bar of yield* storedRange(symbol, start, end)) byDay.set(toDayNumber(bar.date), bar)
           }
-          const actions = yield* repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
+          const actions = recorded > 0
+            ? yield* repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
+            : storedActions
 
           // A session the provider answered without, long enough after its close,
           // was a suspension: a flat bar at the previous close, zero volume. A
