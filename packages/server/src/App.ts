@@ -68,7 +68,11 @@ export const services = <E>(parts: AppParts<E>) => {
     QuarantineRepo.layer,
     IngestRunRepo.layer,
     IntradayRepo.layer
-  ).pipe(Layer.provide(StoreMetrics.layer), Layer.provideMerge(parts.database))
+  ).pipe(
+    // Merged, not only provided: repositories read StoreMetrics when a query runs, in the caller's context.
+    Layer.provideMerge(StoreMetrics.layer),
+    Layer.provideMerge(parts.database)
+  )
   const core = Layer.mergeAll(store, parts.source, parts.cache, IngestMetrics.layer).pipe(Layer.provideMerge(base))
   const reads = MarketData.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),

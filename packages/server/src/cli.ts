@@ -14,9 +14,10 @@ import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
 
 /**
  * Operator commands against the configured store and providers (the same
- * settings as the service: DATABASE_URL, SOURCES …). Jobs take the same
- * locks as the service's, so a CLI backfill and a running service never run
- * the same job at once.
+ * settings as the service: DATABASE_URL, SOURCES …). On PostgreSQL, jobs
+ * take the same advisory locks as the service's, so a CLI backfill and a
+ * running service never run the same job at once; on the embedded database
+ * the CLI refuses to open a DATA_DIR a running service holds.
  *
  *   npm run cli -- backfill --from 2024-01-01 --to 2024-12-31 [--symbols A,B] [--rate-limit 20]
  *   npm run cli -- integrity-check

@@ -87,12 +87,14 @@ export class Backfill extends Context.Service<Backfill, {
             Effect.forEach(batch, (instrument) => {
               const range = window(instrument)
               if (range === undefined) return Effect.sync(() => void ok++)
+              let unsaved = 0
               const add = (s: FillStats) => {
                 counts.sessions += s.sessions
                 counts.fetched += s.fetched
                 counts.written += s.written
                 counts.suspended += s.suspended
                 counts.quarantined += s.quarantined
+                unsaved += s.unsaved
               }
               return pace.pipe(
                 Effect.andThen(history.sessions(instrument, toDayNumber(range.from), toDayNumber(range.to), {
@@ -100,23 +102,25 @@ export class Backfill extends Context.Service<Backfill, {
                   onStats: add
                 })),
                 Effect.match({
-                  onSuccess: () => void ok++,
-                  onFailure: (error) => {
-                    counts.failed++
-                    return error
-                  }
+                  onSuccess: () => (unsaved > 0 ? `the store did not keep ${unsaved} fetched bars` : undefined),
+                  onFailure: (error) => error.message
                 }),
-                Effect.flatMap((error) =>
-                  error === undefined
-                    ? Effect.void
-                    : Effect.logWarning("backfill of a symbol failed; a rerun will retry it").pipe(
-                      Effect.annotateLogs({ symbol: instrument.symbol, error: error.message })
-                    )
-                )
+                Effect.flatMap((error) => {
+                  if (error === undefined) return Effect.sync(() => void ok++)
+                  counts.failed++
+                  return Effect.logWarning("backfill of a symbol failed; a rerun will retry it").pipe(
+                    Effect.annotateLogs({ symbol: instrument.symbol, error })
+                  )
+                })
               )
             }, { concurrency: CONCURRENCY, discard: true })
+          ).pipe(
+            // Recorded inside the batch: a shutdown waiting for it still finds the run's counts up to date.
+            Effect.andThen(Effect.suspend(() => {
+              counts.done += batch.length
+              return ctx.progress({ ...counts })
+            }))
           ))
-          counts.done += batch.length
           const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
           // `[backfill] batch 5/80: ok 48/50 in 15.2 s`, as fields an operator can filter on.
           yield* Effect.logInfo(`batch ${b + 1}/${batches}: ok ${ok}/${batch.length} in ${seconds.toFixed(1)} s`).pipe(
@@ -133,7 +137,6 @@ export class Backfill extends Context.Service<Backfill, {
               ...stepFields(steps.totals())
             })
           )
-          yield* ctx.progress({ ...counts })
           if (options?.onProgress !== undefined) yield* options.onProgress({ ...counts })
         }
         return { ...counts }

@@ -114,7 +114,7 @@ export class JobRunner extends Context.Service<JobRunner, {
           const error = Exit.isFailure(exit)
             ? (status === "failed" ? Cause.pretty(exit.cause).slice(0, 4000) : undefined)
             : unfilled
-            ? `${counts.failed} of ${counts.symbols ?? "?"} symbols could not be filled (see the warnings of this run); a rerun retries them`
+            ? `${counts.failed}${counts.symbols === undefined ? "" : ` of ${counts.symbols}`} symbols could not be filled (see the warnings of this run); a rerun retries them`
             : undefined
           const seconds = ((yield* Clock.currentTimeMillis) - begin) / 1000
           if (runId >= 0) {

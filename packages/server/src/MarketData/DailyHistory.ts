@@ -27,6 +27,8 @@ export interface FillStats {
   readonly suspended: number
   readonly quarantined: number
   readonly written: number
+  /** Rows that should have been stored but the write failed: a job counts the symbol as failed. */
+  readonly unsaved: number
 }
 
 export interface SessionsOptions {
@@ -178,7 +180,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           const missing = new Set(sessionDays.filter((d) => !byDay.has(d)))
           yield* Effect.annotateCurrentSpan({ sessions: sessionDays.length, stored: byDay.size, missing: missing.size })
           if (missing.size === 0) {
-            sessionsOptions?.onStats?.({ sessions: sessionDays.length, missing: 0, fetched: 0, suspended: 0, quarantined: 0, written: 0 })
+            sessionsOptions?.onStats?.({ sessions: sessionDays.length, missing: 0, fetched: 0, suspended: 0, quarantined: 0, written: 0, unsaved: 0 })
             return sessionDays.map((d) => byDay.get(d)!)
           }
 
@@ -325,6 +327,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           }
 
           let written = 0
+          let unsaved = 0
           if (rows.length > 0) {
             yield* steps.measure(timedStep("db_write", repo.upsert(rows))).pipe(
               Effect.tap((n) => Effect.sync(() => (written = n))),
@@ -333,9 +336,11 @@ export class DailyHistory extends Context.Service<DailyHistory, {
                   for (const row of rows) ingest.bars.inc({ source: row.source, kind: "daily" })
                 })
               ),
+              // A reader still gets the bars; a job hears they were not kept.
               Effect.catch((error) =>
                 Effect.logWarning("store write failed; serving the fetched bars anyway").pipe(
-                  Effect.annotateLogs({ symbol, error: error.message })
+                  Effect.annotateLogs({ symbol, error: error.message }),
+                  Effect.andThen(Effect.sync(() => (unsaved = rows.length)))
                 )
               )
             )
@@ -346,7 +351,8 @@ export class DailyHistory extends Context.Service<DailyHistory, {
             fetched: fresh.size,
             suspended: suspensions,
             quarantined: quarantined.length,
-            written
+            written,
+            unsaved
           })
           yield* Effect.logInfo("filled missing sessions from the provider").pipe(
             Effect.annotateLogs({

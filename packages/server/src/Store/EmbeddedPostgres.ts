@@ -14,6 +14,52 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
   }
 }
 
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * One process per data directory: PGlite has no locking of its own, and two
+ * processes (a service and a CLI backfill, say) writing one directory would
+ * each see only their own writes and could corrupt it. A pid file claims the
+ * directory; a stale one (its process gone) is taken over.
+ */
+const claimDataDir = (dataDir: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        // Beside the directory, not in it: PGlite owns its contents.
+        await Fs.mkdir(Path.dirname(dataDir), { recursive: true })
+        const pidFile = `${dataDir}.pid`
+        for (let attempt = 0; attempt < 2; attempt++) {
+          try {
+            await Fs.writeFile(pidFile, String(process.pid), { flag: "wx" })
+            return pidFile
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+            const owner = Number.parseInt(await Fs.readFile(pidFile, "utf8").catch(() => ""), 10)
+            if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+              throw new Error(
+                `it is in use by another marketgate process (pid ${owner}); stop that process, ` +
+                  `or run both against one PostgreSQL server (DATABASE_URL)`
+              )
+            }
+            await Fs.rm(pidFile, { force: true })
+          }
+        }
+        throw new Error(`could not claim ${pidFile}`)
+      },
+      catch: (cause) => new EmbeddedPostgresError({ dataDir, cause: cause instanceof Error ? cause.message : cause })
+    }),
+    (pidFile) => Effect.promise(() => Fs.rm(pidFile, { force: true }))
+  )
+
 /**
  * PGlite (PostgreSQL compiled to WASM) persisted in `dataDir`, served over the
  * PostgreSQL wire protocol on a private Unix socket so the app talks to it with
@@ -21,7 +67,7 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
  * Returns the socket path; closing the scope stops the server and the database.
  */
 export const acquireEmbeddedPostgres = (dataDir: string) =>
-  Effect.acquireRelease(
+  Effect.andThen(claimDataDir(dataDir), Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
         await Fs.mkdir(dataDir, { recursive: true })
@@ -44,4 +90,4 @@ export const acquireEmbeddedPostgres = (dataDir: string) =>
         await db.close()
         await Fs.rm(socketDir, { recursive: true, force: true })
       })
-  ).pipe(Effect.map(({ socketPath }) => socketPath))
+  )).pipe(Effect.map(({ socketPath }) => socketPath))

@@ -19,7 +19,11 @@ export interface QuarantineEntry extends QuarantinedBar {
   readonly quarantinedAt: string
 }
 
-/** The `quality_quarantine` table: rejected bars kept for operators, never served. */
+/**
+ * The `quality_quarantine` table: rejected bars kept for operators, never
+ * served. One row per distinct (symbol, date, source, rule, payload): the
+ * first time it was seen and by which run.
+ */
 export class QuarantineRepo extends Context.Service<QuarantineRepo, {
   readonly add: (bars: ReadonlyArray<QuarantinedBar>) => Effect.Effect<void, StoreError>
   readonly forBar: (symbol: string, date: IsoDate) => Effect.Effect<ReadonlyArray<QuarantineEntry>, StoreError>
@@ -40,7 +44,13 @@ export class QuarantineRepo extends Context.Service<QuarantineRepo, {
               ${col("symbol")}::text[], ${col("date")}::date[], ${col("source")}::text[], ${col("rule")}::text[],
               ${col("detail")}::text[], ${bars.map((b) => JSON.stringify(b.payload))}::text[],
               ${col("ingestRunId").map((id) => (id === null ? "" : String(id)))}::text[]
-            ) AS t(symbol, date, source, rule, detail, payload, run)`
+            ) AS t(symbol, date, source, rule, detail, payload, run)
+            -- The same bad bar asked again (each read or job until a provider sends a good one) is kept once.
+            WHERE NOT EXISTS (
+              SELECT 1 FROM quality_quarantine q
+              WHERE q.symbol = t.symbol AND q.date = t.date AND q.source = t.source AND q.rule = t.rule
+                AND q.payload = t.payload::jsonb
+            )`
         },
         storeCall("quality_quarantine.add")
       )

@@ -113,6 +113,18 @@ for (const [name, database] of backends) {
           assert.deepStrictEqual(found.map((q) => [q.source, q.rule]).sort(), [["sina", "ohlc"], ["tencent", "daily_limit"]])
           assert.deepStrictEqual(found.find((q) => q.source === "sina")?.payload, payload)
           assert.deepStrictEqual(yield* quarantine.forBar("600519.SH", "2026-01-07"), [])
+          // The same bad bar sent again (the session is asked again until a good one comes) is kept once;
+          // another version of it from the same provider is kept beside it.
+          yield* quarantine.add([
+            { symbol: "600519.SH", date: "2026-01-05", source: "sina", rule: "ohlc", detail: "high is below open or close", payload, ingestRunId: null },
+            { symbol: "600519.SH", date: "2026-01-05", source: "sina", rule: "ohlc", detail: "high is below open or close", payload: { ...payload, high: 9.1 }, ingestRunId: null }
+          ])
+          const again = yield* quarantine.forBar("600519.SH", "2026-01-05")
+          assert.deepStrictEqual(again.map((q) => [q.source, q.rule, (q.payload as { high?: number }).high]), [
+            ["sina", "ohlc", 9],
+            ["tencent", "daily_limit", undefined],
+            ["sina", "ohlc", 9.1]
+          ])
         }))
 
       it.effect("bars_daily: lineage, the symbols held (loose index scan) and retention by date", () =>
