@@ -34,6 +34,19 @@ describe("Tencent quote lines", () => {
 })
 
 layer(replayed(Tencent.layer))("TencentSource over the replay server", (it) => {
+  it.effect("a provider request carries the caller's W3C traceparent: the provider's logs join our trace", () =>
+    Effect.gen(function*() {
+      const source = yield* MarketDataSource
+      const replay = yield* ReplayServer
+      const span = yield* Effect.withSpan(
+        source.quotes([sym("510500.SH")]).pipe(Effect.andThen(Effect.currentSpan)),
+        "test.request"
+      )
+      const sent = (yield* replay.requests("tencent")).at(-1)?.headers.traceparent
+      // 00-<trace id>-<id of the client span of the call>-<flags>
+      assert.match(sent ?? "", new RegExp(`^00-${span.traceId}-[0-9a-f]{16}-0[01]$`))
+    }))
+
   it.effect("the 510500 recording: fields by position, lots × 100, amount in CNY, Beijing time, closed", () =>
     Effect.gen(function*() {
       const source = yield* MarketDataSource

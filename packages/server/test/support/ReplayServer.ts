@@ -77,7 +77,8 @@ export class ReplayServer extends Context.Service<ReplayServer, {
 
       const handle = (req: IncomingMessage, res: ServerResponse) => {
         const url = new URL(req.url ?? "/", "http://replay")
-        const headers = { referer: req.headers.referer }
+        // What the adapters are expected to send: Sina's referer, W3C trace context.
+        const headers = { referer: req.headers.referer, traceparent: req.headers.traceparent?.toString() }
         const { answer, provider } = route(url.pathname, url.searchParams, headers)
         if (provider === undefined) return send(res, answer)
         log.set(provider, [
