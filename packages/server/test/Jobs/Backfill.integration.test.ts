@@ -3,7 +3,6 @@ import { calendarOf, defaultCalendars } from "@marketgate/domain/calendar/Calend
 import { toDayNumber } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { defaultQualitySettings } from "@marketgate/domain/quality/QualityRules"
-import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { services } from "../../src/App.ts"
@@ -21,7 +20,7 @@ import { PricePath } from "../../src/Sources/Simulated/PriceModel.ts"
 import { makeSimulatedSource } from "../../src/Sources/Simulated/SimulatedSource.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Database from "../../src/Store/Database.ts"
-import { testDatabaseUrl } from "../support/TestDatabase.ts"
+import { checkClient, scratchDatabase } from "../support/TestDatabase.ts"
 
 // Issue 5, proof 1: a backfill of 500 symbols × one year from the simulated
 // provider into a fresh PostgreSQL database stores exactly one row per
@@ -36,37 +35,6 @@ const TO = "2024-12-31"
 const WANT = { SH: 180, SZ: 170, US: 150 } as const
 
 // ---------------------------------------------------------------- database
-
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    return yield* f(yield* PgClient.PgClient)
-  }).pipe(
-    Effect.provide(PgClient.layer({ url: Redacted.make(testDatabaseUrl), maxConnections: 1 }))
-  )
-
-/** A database of its own on the test server, for the scope; dropped afterwards. Answers its URL. */
-const scratchDatabase = (label: string) =>
-  Effect.gen(function*() {
-    const name = `mg_test_${label}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-    yield* Effect.acquireRelease(
-      admin((sql) => sql`CREATE DATABASE ${sql(name)}`),
-      () => admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
-    )
-    return withDatabase(testDatabaseUrl, name)
-  })
-
-/** A plain client of the test's own, for the checks. */
-const checkClient = (url: string) =>
-  Effect.map(
-    Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 })),
-    (context) => Context.get(context, SqlClient.SqlClient)
-  )
 
 // ---------------------------------------------------------------- services
 

@@ -2,13 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { calendarOf, defaultCalendars } from "@marketgate/domain/calendar/Calendars"
 import { toDayNumber } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
-import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Redacted, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { PricePath } from "../../src/Sources/Simulated/PriceModel.ts"
 import { simulatedUniverse } from "../../src/Sources/Simulated/Universe.ts"
 import { type ServiceProcess, spawnCli } from "../support/ServiceProcess.ts"
-import { testDatabaseUrl } from "../support/TestDatabase.ts"
+import { checkClient, scratchDatabase } from "../support/TestDatabase.ts"
 
 // Issue 5, proof 3: `npm run cli -- backfill` killed midway — by SIGKILL, or
 // stopped by SIGTERM — leaves whole rows behind and a run that says so; the
@@ -26,36 +25,6 @@ const SYMBOLS = 300
 const RATE_LIMIT = "40"
 
 // ---------------------------------------------------------------- database
-
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    return yield* f(yield* PgClient.PgClient)
-  }).pipe(
-    Effect.provide(PgClient.layer({ url: Redacted.make(testDatabaseUrl), maxConnections: 1 }))
-  )
-
-/** A database of its own on the test server, for the scope; dropped afterwards. Answers its URL. */
-const scratchDatabase = (label: string) =>
-  Effect.gen(function*() {
-    const name = `mg_test_${label}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-    yield* Effect.acquireRelease(
-      admin((sql) => sql`CREATE DATABASE ${sql(name)}`),
-      () => admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
-    )
-    return withDatabase(testDatabaseUrl, name)
-  })
-
-const checkClient = (url: string) =>
-  Effect.map(
-    Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 })),
-    (context) => Context.get(context, SqlClient.SqlClient)
-  )
 
 // ---------------------------------------------------------------- the request
 

@@ -4,7 +4,6 @@ import type { ExchangeCalendar } from "@marketgate/domain/calendar/ExchangeCalen
 import { fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { defaultQualitySettings } from "@marketgate/domain/quality/QualityRules"
-import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Net from "node:net"
@@ -23,7 +22,7 @@ import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Database from "../../src/Store/Database.ts"
 import { promValue } from "../support/PromText.ts"
 import { spawnService } from "../support/ServiceProcess.ts"
-import { testDatabaseUrl } from "../support/TestDatabase.ts"
+import { checkClient, scratchDatabase } from "../support/TestDatabase.ts"
 
 // Issue 5, proof 2: the start-up integrity check of the real service process
 // refills exactly the sessions of the last INTEGRITY_WINDOW_DAYS trading days
@@ -41,36 +40,6 @@ const SYMBOLS = { SH: 35, SZ: 35, US: 30 } as const
 const MIN_JUMP = 1
 
 // ---------------------------------------------------------------- database
-
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    return yield* f(yield* PgClient.PgClient)
-  }).pipe(
-    Effect.provide(PgClient.layer({ url: Redacted.make(testDatabaseUrl), maxConnections: 1 }))
-  )
-
-/** A database of its own on the test server, for the scope; dropped afterwards. Answers its URL. */
-const scratchDatabase = (label: string) =>
-  Effect.gen(function*() {
-    const name = `mg_test_${label}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-    yield* Effect.acquireRelease(
-      admin((sql) => sql`CREATE DATABASE ${sql(name)}`),
-      () => admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
-    )
-    return withDatabase(testDatabaseUrl, name)
-  })
-
-const checkClient = (url: string) =>
-  Effect.map(
-    Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 })),
-    (context) => Context.get(context, SqlClient.SqlClient)
-  )
 
 const freePort = Effect.promise(
   () =>

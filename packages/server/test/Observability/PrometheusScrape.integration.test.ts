@@ -34,7 +34,7 @@ import * as Yaml from "yaml"
 import { freePort, randomNamespace, spawnRedisServer, waitUntil } from "../support/RedisTest.ts"
 import * as Database from "../../src/Store/Database.ts"
 import { spawnService } from "../support/ServiceProcess.ts"
-import { tempDir, testDatabaseUrl } from "../support/TestDatabase.ts"
+import { scratchDatabase, tempDir } from "../support/TestDatabase.ts"
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
 const DASHBOARDS = Path.join(ROOT, "dashboards")
@@ -89,26 +89,10 @@ const requirePrometheus = Effect.suspend(() => {
     )
 })
 
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
 const onDatabase = <A, E>(url: string, f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     return yield* f(yield* PgClient.PgClient)
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
-
-/** A database of its own on the test server, dropped with the scope. Answers its URL. */
-const scratchDatabase = Effect.gen(function*() {
-  const name = `mg_test_scrape_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-  yield* Effect.acquireRelease(
-    onDatabase(testDatabaseUrl, (sql) => sql`CREATE DATABASE ${sql(name)}`),
-    () => onDatabase(testDatabaseUrl, (sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
-  )
-  return withDatabase(testDatabaseUrl, name)
-})
 
 /** `prometheus` as a child process, killed (and waited for) when the scope closes. */
 const spawnPrometheus = (binary: string, args: ReadonlyArray<string>) =>
@@ -238,7 +222,7 @@ describe("dashboards and rules on a real Prometheus", () => {
       const testStarted = Date.now()
 
       // ---------------------------------------------------------------- marketgate
-      const databaseUrl = yield* scratchDatabase
+      const databaseUrl = yield* scratchDatabase("scrape")
       // Migrated here, so the phantom instrument is in the catalogue the service loads at start-up.
       yield* Effect.scoped(Effect.gen(function*() {
         const context = yield* Layer.build(Database.layerFor({ _tag: "Server", url: Redacted.make(databaseUrl), maxConnections: 1 }))

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted } from "effect"
-import type { SqlClient } from "effect/sql"
+import { Context, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -23,21 +23,28 @@ const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
     Effect.provide(PgClient.layer({ url: Redacted.make(testDatabaseUrl), maxConnections: 1 }))
   )
 
+/** A database of its own on the test server, for the scope; dropped afterwards. Answers its URL. */
+export const scratchDatabase = (label: string) =>
+  Effect.gen(function*() {
+    const name = `mg_test_${label === "" ? "" : `${label}_`}${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+    yield* Effect.acquireRelease(
+      admin((sql) => sql`CREATE DATABASE ${sql(name)}`),
+      () => admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
+    )
+    return withDatabase(testDatabaseUrl, name)
+  })
+
+/** A plain client of the test's own on `url`, for checks beside the code under test. */
+export const checkClient = (url: string) =>
+  Effect.map(
+    Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 2 })),
+    (context) => Context.get(context, SqlClient.SqlClient)
+  )
+
 /** A fresh database on the test server for one test file, migrated, and dropped afterwards. */
 export const freshPostgres = (): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown> =>
   Layer.unwrap(
-    Effect.gen(function*() {
-      const name = `mg_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-      yield* Effect.acquireRelease(
-        admin((sql) => sql`CREATE DATABASE ${sql(name)}`),
-        () => admin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`).pipe(Effect.orDie)
-      )
-      return Database.layerFor({
-        _tag: "Server",
-        url: Redacted.make(withDatabase(testDatabaseUrl, name)),
-        maxConnections: 4
-      })
-    })
+    Effect.map(scratchDatabase(""), (url) => Database.layerFor({ _tag: "Server", url: Redacted.make(url), maxConnections: 4 }))
   )
 
 /** A temporary directory, removed afterwards. */
