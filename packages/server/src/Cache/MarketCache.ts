@@ -1,12 +1,12 @@
-import { Clock, Config, Context, Deferred, Duration, Effect, Exit, FiberSet, Layer, Option, Random, Schedule, Semaphore } from "effect"
+import { Clock, Config, Context, Deferred, Duration, Effect, Exit, FiberSet, Layer, Option, Queue, Random, type Tracer } from "effect"
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { RequestFacts } from "../Observability/RequestFacts.ts"
 import { type CacheCodec, type CacheEntry, entryKey } from "./CacheEntry.ts"
-import { type CacheKind, type CachePolicies, CachePoliciesConfig, defaultPolicies, jittered } from "./CachePolicy.ts"
+import { type CacheKind, cacheKinds, type CachePolicies, CachePoliciesConfig, defaultPolicies, jittered } from "./CachePolicy.ts"
 import { MemoryTier } from "./MemoryTier.ts"
 import { Popularity } from "./Popularity.ts"
-import { RemoteCache } from "./RemoteCache.ts"
+import { RemoteCache, type SharedRead } from "./RemoteCache.ts"
 
 export interface MarketCacheOptions {
   readonly policies: CachePolicies
@@ -38,11 +38,19 @@ export interface LoadOptions<E> {
 
 type Level = "l1" | "l2" | "load"
 
+/** What filling a key missing from L1 gave the requests waiting on it: the value and where it came from. */
+interface Filled<A> {
+  readonly value: A
+  readonly level: "l2" | "load"
+  readonly stale: boolean
+}
+
+// A single fill always answers Some; a batch load answers None for a key it did not return.
+type Pending<A, E> = Deferred.Deferred<Option.Option<Filled<A>>, E>
+
 // Capturing a stack trace for every lookup's span cost ~15 % of cache
 // throughput (bench/cache profile); the span name says where it comes from.
 const noStack = { captureStackTrace: false } as const
-
-type Pending<A, E> = Deferred.Deferred<Option.Option<A>, E>
 
 /** Lock, refresh and negative-result settings shared by the configured and the test layer. */
 const operational = {
@@ -52,12 +60,24 @@ const operational = {
   negativeTtl: Duration.seconds(30)
 }
 
+/** Stale keys waiting for a refresh worker; past this, new refreshes are dropped. */
+const REFRESH_BACKLOG = 1_000
+
+/** How often a pod waiting on another pod's load looks for its value. */
+const LOCK_POLL = Duration.millis(25)
+
+const perKind = <T>(make: (kind: CacheKind) => T): Readonly<Record<CacheKind, T>> =>
+  Object.fromEntries(cacheKinds.map((kind) => [kind, make(kind)])) as Record<CacheKind, T>
 /**
  * The multi-level cache in front of the read path: L1 in process memory, L2 in
  * Redis (when `REDIS_URL` is set), then the loader. Fresh entries are served
  * as they are; stale ones (within their grace) are served at once while one
- * background refresh runs; concurrent misses of a key load once per process,
- * and once across instances thanks to a short Redis lock.
+ * background refresh runs; concurrent misses of a key are filled once per
+ * process, and loaded once across instances thanks to a short Redis lock.
+ *
+ * A lookup answered by L1 is the hot path (nine lookups in ten under a Zipf
+ * load): it runs as one synchronous step inside its span, with no generator,
+ * no child fiber and metric children bound in advance (docs/performance.md).
  */
 export class MarketCache extends Context.Service<MarketCache, {
   readonly getOrLoad: <A, E, R>(spec: CacheSpec<A>, load: Effect.Effect<A, E, R>, options?: LoadOptions<E>) => Effect.Effect<A, E, R>
@@ -85,6 +105,15 @@ export class MarketCache extends Context.Service<MarketCache, {
       const refreshes = new Prom.Counter({ name: "cache_refreshes_total", help: "Background refreshes of stale entries", labelNames: ["policy", "outcome"], registers: [registry] })
       const loads = new Prom.Counter({ name: "cache_loads_total", help: "Loader runs after a miss in every tier", labelNames: ["policy", "outcome"], registers: [registry] })
       const joined = new Prom.Counter({ name: "cache_single_flight_joined_total", help: "Misses that waited for a load already running", labelNames: ["policy", "scope"], registers: [registry] })
+      // Children bound once: a lookup increments a counter without hashing label objects.
+      const counters = perKind((policy) => ({
+        l1: { hit: hits.labels({ level: "l1", policy }), miss: misses.labels({ level: "l1", policy }), stale: stale.labels({ level: "l1", policy }) },
+        l2: { hit: hits.labels({ level: "l2", policy }), miss: misses.labels({ level: "l2", policy }), stale: stale.labels({ level: "l2", policy }) },
+        evicted: evictions.labels({ level: "l1", policy }),
+        joinedProcess: joined.labels({ policy, scope: "process" }),
+        joinedCluster: joined.labels({ policy, scope: "cluster" })
+      }))
+      const lookupSpan = perKind((policy) => ({ attributes: { "cache.policy": policy } }))
       const memory = new MemoryTier({ maxEntries: options.maxEntries, maxBytes: options.maxBytes })
       new Prom.Gauge({
         name: "cache_entries",
@@ -104,154 +133,75 @@ export class MarketCache extends Context.Service<MarketCache, {
       })
       // L1 is a plain structure (it cannot fail): read and written directly.
       const k1 = (kind: CacheKind, key: string) => entryKey(options.namespace, kind, key)
-      const l1Get = <A>(kind: CacheKind, key: string, now: number) => memory.get<A>(k1(kind, key), now)
       const l1Set = (kind: CacheKind, key: string, entry: CacheEntry<unknown>) => {
-        const evicted = memory.set(k1(kind, key), entry)
-        if (evicted > 0) evictions.inc({ level: "l1", policy: kind }, evicted)
+        const evicted = memory.set(kind, key, entry)
+        if (evicted > 0) counters[kind].evicted.inc(evicted)
       }
       const negatives = new MemoryTier({ maxEntries: 10_000, maxBytes: 1_000_000 })
 
       const background = yield* FiberSet.make()
-      const refreshPool = yield* Semaphore.make(options.refreshConcurrency)
+      const refreshQueue = yield* Queue.dropping<Effect.Effect<void>>(REFRESH_BACKLOG)
+      for (let i = 0; i < options.refreshConcurrency; i++) {
+        yield* FiberSet.run(background, Effect.forever(Effect.flatMap(Queue.take(refreshQueue), (job) => job)))
+      }
       const refreshing = new Set<string>()
-      // Loads running in this process, by entry key. A single load always
-      // answers Some; a batch load answers None for a key it did not return.
+      // Fills running in this process, by entry key, and the lock token each started with.
       const inFlight = new Map<string, Pending<unknown, unknown>>()
+      const fillTokens = new Map<string, string>()
 
-      const newEntry = <A>(spec: CacheSpec<A>, value: A) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
+      /** The entry of a freshly loaded value: encoded once, freshness jittered ±10 %. */
+      const newEntry = <A>(spec: CacheSpec<A>, value: A): Effect.Effect<CacheEntry<A>> =>
+        Effect.withFiber((fiber) => {
+          const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
           const policy = options.policies[spec.kind]
-          const fresh = jittered(Duration.toMillis(policy.fresh), yield* Random.next)
-          return {
+          const fresh = jittered(Duration.toMillis(policy.fresh), fiber.getRef(Random.Random).nextDoubleUnsafe())
+          return Effect.succeed({
             value,
             json: spec.codec.encode(value),
             freshUntil: now + fresh,
             staleUntil: now + fresh + Duration.toMillis(policy.grace)
-          } satisfies CacheEntry<A>
+          })
         })
 
+      /** Keeps an entry in L1 and (awaited) in L2. */
       const store = <A>(spec: CacheSpec<A>, entry: CacheEntry<A>) =>
-        Effect.gen(function*() {
+        Effect.clockWith((clock) => {
           l1Set(spec.kind, spec.key, entry)
-          yield* remote.tier.set(spec.kind, spec.key, entry, yield* Clock.currentTimeMillis).pipe(Effect.ignore)
-        })
-
-      /** One L2 read; a Redis failure reads as a miss. */
-      const readRemote = <A>(spec: CacheSpec<A>) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          remote.tier.get(spec.kind, spec.key, spec.codec, now).pipe(
-            Effect.orElseSucceed(() => Option.none<CacheEntry<A>>())
-          ))
-
-      /** Polls L2 while another instance holds the lock, up to `lockWait`. */
-      const awaitRemote = <A>(spec: CacheSpec<A>) =>
-        Effect.gen(function*() {
-          const entry = yield* readRemote(spec)
-          if (Option.isSome(entry)) return entry
-          // The holder gave up or died (its lock expired) without writing: stop waiting.
-          return (yield* remote.isLocked(spec.kind, spec.key)) ? undefined : Option.none<CacheEntry<A>>()
-        }).pipe(
-          Effect.repeat({ schedule: Schedule.spaced("25 millis"), until: (r) => r !== undefined }),
-          Effect.timeoutOrElse({ duration: options.lockWait, orElse: () => Effect.succeed(Option.none<CacheEntry<A>>()) }),
-          Effect.map((r) => r ?? Option.none<CacheEntry<A>>())
-        )
-
-      /** Runs the loader (once across instances when Redis is there) and stores its value in every tier. */
-      const loadAndStore = <A, E, R>(spec: CacheSpec<A>, load: Effect.Effect<A, E, R>, loadOptions?: LoadOptions<E>) =>
-        Effect.gen(function*() {
-          const lock = remote.enabled ? yield* remote.tryLock(spec.kind, spec.key, options.lockTtl) : Option.none<string>()
-          if (remote.enabled) {
-            // Without the lock, wait for its holder's value. With it, read L2 once
-            // more: the previous holder may have stored the value and unlocked
-            // between our miss and our lock.
-            const theirs = Option.isNone(lock) ? yield* awaitRemote(spec) : yield* readRemote(spec)
-            if (Option.isSome(theirs)) {
-              joined.inc({ policy: spec.kind, scope: "cluster" })
-              l1Set(spec.kind, spec.key, theirs.value)
-              if (Option.isSome(lock)) yield* remote.unlock(spec.kind, spec.key, lock.value)
-              return theirs.value.value
-            }
-          }
-          const exit = yield* Effect.exit(load)
-          loads.inc({ policy: spec.kind, outcome: Exit.isSuccess(exit) ? "success" : "failure" })
-          if (Exit.isSuccess(exit)) yield* store(spec, yield* newEntry(spec, exit.value))
-          else {
-            const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-            if (failure !== undefined && loadOptions?.negative?.(failure.error as E)) {
-              const now = yield* Clock.currentTimeMillis
-              const until = now + Duration.toMillis(options.negativeTtl)
-              negatives.set(entryKey(options.namespace, spec.kind, spec.key), {
-                value: failure.error,
-                json: "",
-                freshUntil: until,
-                staleUntil: until
-              })
-            }
-          }
-          if (Option.isSome(lock)) yield* remote.unlock(spec.kind, spec.key, lock.value)
-          return yield* exit
-        })
-
-      /**
-       * One load per key per process: later misses wait for the first. The
-       * load runs detached from any one request, so a caller that gives up
-       * does not cancel it for the others.
-       */
-      const singleFlight = <A, E, R>(
-        spec: CacheSpec<A>,
-        load: Effect.Effect<A, E, R>,
-        loadOptions?: LoadOptions<E>
-      ): Effect.Effect<A, E, R> =>
-        Effect.gen(function*() {
-          const k = entryKey(options.namespace, spec.kind, spec.key)
-          const running = inFlight.get(k) as Pending<A, E> | undefined
-          if (running !== undefined) {
-            joined.inc({ policy: spec.kind, scope: "process" })
-            const value = yield* Deferred.await(running)
-            // A batch load that did not return this key: load it ourselves.
-            return Option.isSome(value) ? value.value : yield* singleFlight(spec, load, loadOptions)
-          }
-          const done = yield* Deferred.make<Option.Option<A>, E>()
-          inFlight.set(k, done as Pending<unknown, unknown>)
-          yield* FiberSet.run(
-            background,
-            loadAndStore(spec, load, loadOptions).pipe(
-              Effect.exit,
-              Effect.flatMap((exit) => Deferred.done(done, Exit.map(exit, Option.some))),
-              Effect.ensuring(Effect.sync(() => inFlight.delete(k)))
-            )
-          )
-          return yield* Deferred.await(done).pipe(Effect.map(Option.getOrThrow))
+          return Effect.ignore(remote.tier.set(spec.kind, spec.key, entry, clock.currentTimeMillisUnsafe()))
         })
 
       /**
        * Background refresh of stale keys: at most one per key, at most
-       * `refreshConcurrency` at once; a failure keeps serving the stale value
-       * until its grace runs out. `work` loads and stores the keys itself.
+       * `refreshConcurrency` at once (that many workers on one queue); a
+       * failure keeps serving the stale value until its grace runs out.
+       * `work` loads and stores the keys itself, in its caller's context. When
+       * `REFRESH_BACKLOG` refreshes already wait, a new one is dropped
+       * (counted): the stale value is served meanwhile and its next reader
+       * asks again, where an endless backlog would refresh keys nobody reads.
        */
       const refreshKeys = <E, R>(kind: CacheKind, keys: ReadonlyArray<string>, work: Effect.Effect<void, E, R>) =>
-        Effect.gen(function*() {
+        Effect.contextWith((context: Context.Context<R>) => {
           const ks = keys.map((key) => k1(kind, key))
-          if (ks.some((k) => refreshing.has(k))) return
-          for (const k of ks) refreshing.add(k)
-          yield* FiberSet.run(
-            background,
-            refreshPool.withPermit(Effect.exit(work)).pipe(
-              Effect.tap((exit) =>
-                Effect.gen(function*() {
-                  refreshes.inc({ policy: kind, outcome: Exit.isSuccess(exit) ? "success" : "failure" })
-                  if (Exit.isFailure(exit)) {
-                    yield* Effect.logWarning("cache refresh failed; serving the stale value within its grace period").pipe(
-                      Effect.annotateLogs({ policy: kind, keys: keys.join(",") })
-                    )
-                  }
-                })
-              ),
-              Effect.ensuring(Effect.sync(() => ks.forEach((k) => refreshing.delete(k)))),
-              Effect.withSpan("Cache.refresh", { attributes: { "cache.policy": kind } })
-            )
+          if (ks.some((k) => refreshing.has(k))) return Effect.void
+          const job = Effect.exit(work).pipe(
+            Effect.tap((exit) => {
+              refreshes.inc({ policy: kind, outcome: Exit.isSuccess(exit) ? "success" : "failure" })
+              return Exit.isSuccess(exit)
+                ? Effect.void
+                : Effect.logWarning("cache refresh failed; serving the stale value within its grace period").pipe(
+                  Effect.annotateLogs({ policy: kind, keys: keys.join(",") })
+                )
+            }),
+            Effect.ensuring(Effect.sync(() => ks.forEach((k) => refreshing.delete(k)))),
+            Effect.withSpan("Cache.refresh", { attributes: { "cache.policy": kind } }, noStack),
+            Effect.provideContext(context)
           )
+          if (!Queue.offerUnsafe(refreshQueue, Effect.asVoid(job))) {
+            refreshes.inc({ policy: kind, outcome: "dropped" })
+            return Effect.void
+          }
+          for (const k of ks) refreshing.add(k)
+          return Effect.void
         })
 
       const refresh = <A, E, R>(spec: CacheSpec<A>, load: Effect.Effect<A, E, R>) =>
@@ -261,52 +211,202 @@ export class MarketCache extends Context.Service<MarketCache, {
           Effect.flatMap(load, (value) => Effect.flatMap(newEntry(spec, value), (e) => store(spec, e)))
         )
 
-      const served = (kind: CacheKind, level: Level, entry: CacheEntry<unknown>, now: number, facts: RequestFacts) =>
+      /** Counts a tier's hit, marks the span, and starts a refresh when the entry is stale. */
+      const served = <A, E, R>(
+        span: Tracer.Span,
+        spec: CacheSpec<A>,
+        level: "l1" | "l2",
+        entry: CacheEntry<A>,
+        now: number,
+        facts: RequestFacts,
+        load: Effect.Effect<A, E, R>
+      ): Effect.Effect<A, never, R> => {
+        const tier = counters[spec.kind][level]
+        const isStale = now >= entry.freshUntil
+        tier.hit.inc()
+        span.attribute("cache.level", level)
+        span.attribute("cache.hit", true)
+        span.attribute("cache.stale", isStale)
+        if (!isStale) return Effect.succeed(entry.value)
+        tier.stale.inc()
+        facts.cacheStale = true
+        return Effect.as(refresh(spec, load), entry.value)
+      }
+
+      /** Runs the loader and keeps its value: in L1 at once, in L2 (and the lock released) in the background. */
+      const loadAndStore = <A, E, R>(
+        spec: CacheSpec<A>,
+        load: Effect.Effect<A, E, R>,
+        loadOptions: LoadOptions<E> | undefined,
+        token: string | undefined
+      ): Effect.Effect<Filled<A>, E, R> =>
         Effect.gen(function*() {
-          const isStale = now >= entry.freshUntil
-          if (level !== "load") hits.inc({ level, policy: kind })
-          if (isStale && level !== "load") {
-            stale.inc({ level, policy: kind })
-            facts.cacheStale = true
+          const exit = yield* Effect.exit(load)
+          loads.inc({ policy: spec.kind, outcome: Exit.isSuccess(exit) ? "success" : "failure" })
+          const now = yield* Clock.currentTimeMillis
+          if (Exit.isSuccess(exit)) {
+            const entry = yield* newEntry(spec, exit.value)
+            l1Set(spec.kind, spec.key, entry)
+            // The write is sent now, its reply awaited off the request's path.
+            if (token !== undefined) yield* FiberSet.run(background, remote.release(spec.kind, spec.key, token, entry, now))
+            else yield* FiberSet.run(background, Effect.ignore(remote.tier.set(spec.kind, spec.key, entry, now)))
+            return { value: exit.value, level: "load", stale: false } satisfies Filled<A>
           }
-          yield* Effect.annotateCurrentSpan({ "cache.level": level, "cache.hit": level !== "load", "cache.stale": isStale })
-          return isStale
+          if (token !== undefined) yield* FiberSet.run(background, remote.release(spec.kind, spec.key, token, undefined, now))
+          const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+          if (failure !== undefined && loadOptions?.negative?.(failure.error as E)) {
+            const until = now + Duration.toMillis(options.negativeTtl)
+            negatives.set(spec.kind, spec.key, { value: failure.error, json: "", freshUntil: until, staleUntil: until })
+          }
+          return yield* Effect.failCause(exit.cause)
+        })
+
+      /** Another pod holds the key's lock: look for its value until it is there, the lock is gone, or `lockWait` is over. */
+      const awaitHolder = <A>(spec: CacheSpec<A>) =>
+        Effect.clockWith((clock) => remote.readOrLock(spec.kind, spec.key, spec.codec, clock.currentTimeMillisUnsafe(), options.lockTtl)).pipe(
+          Effect.delay(LOCK_POLL),
+          Effect.repeat({ until: (read: SharedRead<A>) => read._tag !== "Busy" }),
+          Effect.timeoutOrElse({ duration: options.lockWait, orElse: () => Effect.succeed<SharedRead<A>>({ _tag: "Miss", token: undefined }) })
+        )
+
+      /**
+       * Loads a key missing from L1 and L2, once across instances when Redis is
+       * there. `read` is what the L2 read found: the key's lock taken for this
+       * instance (load, store, release), another instance holding it (wait for
+       * its value; load if it never comes), or no Redis to ask (just load).
+       * Runs once per key per process (see `fillOnce`).
+       */
+      const fill = <A, E, R>(
+        spec: CacheSpec<A>,
+        load: Effect.Effect<A, E, R>,
+        loadOptions: LoadOptions<E> | undefined,
+        read: SharedRead<A>
+      ): Effect.Effect<Filled<A>, E, R> => {
+        if (read._tag === "Miss") return loadAndStore(spec, load, loadOptions, read.token)
+        if (read._tag === "Hit") return Effect.clockWith((clock) => theirs(spec, load, read.entry, clock.currentTimeMillisUnsafe()))
+        return Effect.flatMap(awaitHolder(spec), (waited) => {
+          if (waited._tag === "Hit") return Effect.clockWith((clock) => theirs(spec, load, waited.entry, clock.currentTimeMillisUnsafe()))
+          return loadAndStore(spec, load, loadOptions, waited._tag === "Miss" ? waited.token : undefined)
+        })
+      }
+
+      /** Another instance loaded the key while this one waited for it. */
+      const theirs = <A, E, R>(spec: CacheSpec<A>, load: Effect.Effect<A, E, R>, entry: CacheEntry<A>, now: number): Effect.Effect<Filled<A>, never, R> => {
+        counters[spec.kind].joinedCluster.inc()
+        l1Set(spec.kind, spec.key, entry)
+        if (now < entry.freshUntil) return Effect.succeed({ value: entry.value, level: "l2", stale: false })
+        return Effect.as(refresh(spec, load), { value: entry.value, level: "l2", stale: true } satisfies Filled<A>)
+      }
+
+      /** What a fill means for one of the requests that waited on it. */
+      const answered = <A>(span: Tracer.Span, facts: RequestFacts, filled: Filled<A>): Effect.Effect<A> => {
+        span.attribute("cache.level", filled.level)
+        span.attribute("cache.hit", filled.level !== "load")
+        span.attribute("cache.stale", filled.stale)
+        if (filled.level === "load") facts.cacheMisses++
+        else if (filled.stale) facts.cacheStale = true
+        return Effect.succeed(filled.value)
+      }
+
+      const missWithoutLock: SharedRead<never> = { _tag: "Miss", token: undefined }
+
+      /**
+       * One fill per key per process: later misses wait for the first. The
+       * fill runs detached from any one request, so a caller that gives up
+       * does not cancel it for the others.
+       */
+      const fillOnce = <A, E, R>(
+        spec: CacheSpec<A>,
+        load: Effect.Effect<A, E, R>,
+        loadOptions: LoadOptions<E> | undefined,
+        read: SharedRead<A>,
+        span: Tracer.Span,
+        facts: RequestFacts
+      ): Effect.Effect<A, E, R> =>
+        Effect.withFiber((fiber) => {
+          const k = k1(spec.kind, spec.key)
+          const token = read._tag === "Miss" ? read.token : undefined
+          const running = inFlight.get(k) as Pending<A, E> | undefined
+          if (running !== undefined) {
+            counters[spec.kind].joinedProcess.inc()
+            const joined = Effect.flatMap(Deferred.await(running), (filled) =>
+              // A batch load that did not return this key: fill it ourselves.
+              Option.isSome(filled) ? answered(span, facts, filled.value) : fillOnce(spec, load, loadOptions, missWithoutLock, span, facts))
+            // A lock our read took is not needed: the running fill has, or waits for, the value.
+            // (The same token is that fill's own lock when both reads were in one batch.)
+            if (token === undefined || fillTokens.get(k) === token) return joined
+            return Effect.andThen(FiberSet.run(background, remote.release(spec.kind, spec.key, token, undefined, 0)), joined)
+          }
+          // The fill of a read in the same batch may have finished already.
+          const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+          const e1 = memory.get<A>(spec.kind, spec.key, now)
+          if (e1 !== undefined) return served(span, spec, "l1", e1, now, facts, load)
+          const done = Deferred.makeUnsafe<Option.Option<Filled<A>>, E>()
+          inFlight.set(k, done as Pending<unknown, unknown>)
+          if (token !== undefined) fillTokens.set(k, token)
+          return FiberSet.run(
+            background,
+            fill(spec, load, loadOptions, read).pipe(
+              Effect.withSpan("Cache.fill", lookupSpan[spec.kind], noStack),
+              // The lookup span is the parent of the fill's spans (the lock, the load's provider calls).
+              Effect.withParentSpan(span, noStack),
+              Effect.exit,
+              Effect.flatMap((exit) => Deferred.done(done, Exit.map(exit, Option.some))),
+              Effect.ensuring(Effect.sync(() => {
+                inFlight.delete(k)
+                fillTokens.delete(k)
+              }))
+            )
+          ).pipe(
+            Effect.andThen(Deferred.await(done)),
+            Effect.flatMap((filled) => answered(span, facts, Option.getOrThrow(filled)))
+          )
         })
 
       const getOrLoad = <A, E, R>(spec: CacheSpec<A>, load: Effect.Effect<A, E, R>, loadOptions?: LoadOptions<E>): Effect.Effect<A, E, R> =>
-        Effect.gen(function*() {
-          const facts = yield* RequestFacts
-          const now = yield* Clock.currentTimeMillis
-          facts.cacheLookups++
-          const e1 = l1Get<A>(spec.kind, spec.key, now)
-          if (e1 !== undefined) {
-            if (yield* served(spec.kind, "l1", e1, now, facts)) yield* refresh(spec, load)
-            return e1.value
-          }
-          const negative = negatives.get<E>(entryKey(options.namespace, spec.kind, spec.key), now)
-          if (negative !== undefined) {
-            hits.inc({ level: "l1", policy: spec.kind })
-            return yield* Effect.fail(negative.value)
-          }
-          misses.inc({ level: "l1", policy: spec.kind })
-          if (remote.enabled) {
-            const e2 = Option.getOrUndefined(
-              yield* remote.tier.get(spec.kind, spec.key, spec.codec, now).pipe(
-                Effect.orElseSucceed(() => Option.none<CacheEntry<A>>()),
-                Effect.withSpan("cache.l2.get", undefined, noStack)
-              )
-            )
-            if (e2 !== undefined) {
-              l1Set(spec.kind, spec.key, e2)
-              if (yield* served(spec.kind, "l2", e2, now, facts)) yield* refresh(spec, load)
-              return e2.value
+        Effect.useSpan("Cache.lookup", lookupSpan[spec.kind], (span) =>
+          Effect.withFiber((fiber) => {
+            const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+            const facts = fiber.getRef(RequestFacts)
+            facts.cacheLookups++
+            const e1 = memory.get<A>(spec.kind, spec.key, now)
+            if (e1 !== undefined) return served(span, spec, "l1", e1, now, facts, load)
+            const tier = counters[spec.kind].l1
+            const negative = negatives.get<E>(spec.kind, spec.key, now)
+            if (negative !== undefined) {
+              tier.hit.inc()
+              span.attribute("cache.level", "l1")
+              span.attribute("cache.hit", true)
+              span.attribute("cache.negative", true)
+              return Effect.fail(negative.value)
             }
-            misses.inc({ level: "l2", policy: spec.kind })
+            tier.miss.inc()
+            return fromL2OrFill(spec, load, loadOptions, span, facts, now)
+          }))
+
+      /**
+       * L1 missed. A key this process is already filling is awaited; otherwise
+       * one L2 read that also takes the key's lock if L2 misses too (batched
+       * with the other misses of this turn into one round trip), then the fill.
+       */
+      const fromL2OrFill = <A, E, R>(
+        spec: CacheSpec<A>,
+        load: Effect.Effect<A, E, R>,
+        loadOptions: LoadOptions<E> | undefined,
+        span: Tracer.Span,
+        facts: RequestFacts,
+        now: number
+      ): Effect.Effect<A, E, R> => {
+        if (!remote.enabled || inFlight.has(k1(spec.kind, spec.key))) return fillOnce(spec, load, loadOptions, missWithoutLock, span, facts)
+        return Effect.flatMap(remote.readOrLock(spec.kind, spec.key, spec.codec, now, options.lockTtl), (read) => {
+          if (read._tag !== "Hit") {
+            counters[spec.kind].l2.miss.inc()
+            return fillOnce(spec, load, loadOptions, read, span, facts)
           }
-          facts.cacheMisses++
-          yield* Effect.annotateCurrentSpan({ "cache.level": "load", "cache.hit": false })
-          return yield* singleFlight(spec, load, loadOptions)
-        }).pipe(Effect.withSpan("Cache.lookup", { attributes: { "cache.policy": spec.kind } }, noStack))
+          l1Set(spec.kind, spec.key, read.entry)
+          return served(span, spec, "l2", read.entry, now, facts, load)
+        })
+      }
 
       const getOrLoadMany = <A, E, R>(
         kind: CacheKind,
@@ -319,18 +419,28 @@ export class MarketCache extends Context.Service<MarketCache, {
           const now = yield* Clock.currentTimeMillis
           const found = new Map<string, A>()
           const staleKeys: Array<string> = []
+          let worst: Level = "l1"
+          const servedMany = (level: "l1" | "l2", key: string, entry: CacheEntry<A>) => {
+            const tier = counters[kind][level]
+            found.set(key, entry.value)
+            tier.hit.inc()
+            if (now >= entry.freshUntil) {
+              tier.stale.inc()
+              facts.cacheStale = true
+              staleKeys.push(key)
+            }
+          }
           let missing: Array<string> = []
           for (const key of keys) {
             facts.cacheLookups++
-            const e1 = l1Get<A>(kind, key, now)
+            const e1 = memory.get<A>(kind, key, now)
             if (e1 === undefined) missing.push(key)
-            else {
-              found.set(key, e1.value)
-              if (yield* served(kind, "l1", e1, now, facts)) staleKeys.push(key)
-            }
+            else servedMany("l1", key, e1)
           }
-          if (missing.length > 0) misses.inc({ level: "l1", policy: kind }, missing.length)
+          if (missing.length > 0) counters[kind].l1.miss.inc(missing.length)
           if (remote.enabled && missing.length > 0) {
+            worst = "l2"
+            // Issued together, the reads leave in one pipelined write.
             const fromL2 = yield* Effect.forEach(missing, (key) =>
               remote.tier.get(kind, key, codec, now).pipe(
                 Effect.orElseSucceed(() => Option.none<CacheEntry<A>>()),
@@ -341,11 +451,10 @@ export class MarketCache extends Context.Service<MarketCache, {
               if (Option.isNone(e2)) missing.push(key)
               else {
                 l1Set(kind, key, e2.value)
-                found.set(key, e2.value.value)
-                if (yield* served(kind, "l2", e2.value, now, facts)) staleKeys.push(key)
+                servedMany("l2", key, e2.value)
               }
             }
-            if (missing.length > 0) misses.inc({ level: "l2", policy: kind }, missing.length)
+            if (missing.length > 0) counters[kind].l2.miss.inc(missing.length)
           }
           // One batched refresh for the stale keys not already being refreshed.
           const todo = staleKeys.filter((key) => !refreshing.has(k1(kind, key)))
@@ -359,24 +468,29 @@ export class MarketCache extends Context.Service<MarketCache, {
               )
             )
           }
-          if (missing.length === 0) return found
+          yield* Effect.annotateCurrentSpan({ "cache.stale": staleKeys.length > 0 })
+          if (missing.length === 0) {
+            yield* Effect.annotateCurrentSpan({ "cache.level": worst, "cache.hit": true })
+            return found
+          }
           facts.cacheMisses += missing.length
-          // Keys another request is already loading are awaited, the rest loaded in one call.
-          const waits: Array<readonly [string, Deferred.Deferred<Option.Option<A>, E>]> = []
+          yield* Effect.annotateCurrentSpan({ "cache.level": "load", "cache.hit": false, "cache.missed": missing.length })
+          // Keys another request is already filling are awaited, the rest loaded in one call.
+          const waits: Array<readonly [string, Pending<A, E>]> = []
           const mine: Array<string> = []
           for (const key of missing) {
-            const running = inFlight.get(entryKey(options.namespace, kind, key)) as Pending<A, E> | undefined
+            const running = inFlight.get(k1(kind, key)) as Pending<A, E> | undefined
             if (running !== undefined) {
-              joined.inc({ policy: kind, scope: "process" })
+              counters[kind].joinedProcess.inc()
               waits.push([key, running])
             } else mine.push(key)
           }
           if (mine.length > 0) {
-            const deferreds = new Map<string, Deferred.Deferred<Option.Option<A>, E>>()
+            const deferreds = new Map<string, Pending<A, E>>()
             for (const key of mine) {
-              const d = yield* Deferred.make<Option.Option<A>, E>()
+              const d = Deferred.makeUnsafe<Option.Option<Filled<A>>, E>()
               deferreds.set(key, d)
-              inFlight.set(entryKey(options.namespace, kind, key), d as Pending<unknown, unknown>)
+              inFlight.set(k1(kind, key), d as Pending<unknown, unknown>)
               waits.push([key, d])
             }
             yield* FiberSet.run(
@@ -390,32 +504,32 @@ export class MarketCache extends Context.Service<MarketCache, {
                       if (Exit.isFailure(exit)) return yield* Deferred.failCause(d, exit.cause)
                       const value = exit.value.get(key)
                       if (value !== undefined) yield* store({ kind, key, codec }, yield* newEntry({ kind, key, codec }, value))
-                      return yield* Deferred.succeed(d, Option.fromNullishOr(value))
+                      return yield* Deferred.succeed(d, value === undefined ? Option.none() : Option.some({ value, level: "load", stale: false }))
                     }))
                 ),
-                Effect.ensuring(Effect.sync(() => mine.forEach((key) => inFlight.delete(entryKey(options.namespace, kind, key)))))
+                Effect.ensuring(Effect.sync(() => mine.forEach((key) => inFlight.delete(k1(kind, key)))))
               )
             )
           }
           for (const [key, d] of waits) {
-            const value = yield* Deferred.await(d)
-            if (Option.isSome(value)) found.set(key, value.value)
+            const filled = yield* Deferred.await(d)
+            if (Option.isSome(filled)) found.set(key, filled.value.value)
           }
           return found
         }).pipe(Effect.withSpan("Cache.lookupMany", { attributes: { "cache.policy": kind, keys: keys.length } }, noStack))
 
       const invalidate = (kind: CacheKind, key: string) =>
         Effect.gen(function*() {
-          memory.delete(k1(kind, key))
-          negatives.delete(entryKey(options.namespace, kind, key))
+          memory.delete(kind, key)
+          negatives.delete(kind, key)
           yield* remote.tier.delete(kind, key).pipe(Effect.ignore)
           yield* remote.publish({ kind, key, origin: instance })
         })
 
       const invalidatePrefix = (kind: CacheKind, prefix: string) =>
         Effect.gen(function*() {
-          memory.deletePrefix(k1(kind, prefix))
-          negatives.deletePrefix(entryKey(options.namespace, kind, prefix))
+          memory.deletePrefix(kind, prefix)
+          negatives.deletePrefix(kind, prefix)
           yield* remote.tier.deletePrefix(kind, prefix).pipe(Effect.ignore)
           yield* remote.publish({ kind, prefix, origin: instance })
         })
@@ -426,12 +540,12 @@ export class MarketCache extends Context.Service<MarketCache, {
           ? Effect.void
           : Effect.sync(() => {
             if (message.key !== undefined) {
-              memory.delete(k1(message.kind, message.key))
-              negatives.delete(k1(message.kind, message.key))
+              memory.delete(message.kind, message.key)
+              negatives.delete(message.kind, message.key)
             }
             if (message.prefix !== undefined) {
-              memory.deletePrefix(k1(message.kind, message.prefix))
-              negatives.deletePrefix(k1(message.kind, message.prefix))
+              memory.deletePrefix(message.kind, message.prefix)
+              negatives.deletePrefix(message.kind, message.prefix)
             }
           })
       )

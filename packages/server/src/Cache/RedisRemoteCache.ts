@@ -1,13 +1,13 @@
-import { Config, Duration, Effect, Exit, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Duration, Effect, Exit, Layer, Option, Redacted, Request, RequestResolver, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
-import type { BreakerSettings } from "../Resilience/BreakerMachine.ts"
+import type { BreakerSettings, Outcome } from "../Resilience/BreakerMachine.ts"
 import { makeCircuitBreaker } from "../Resilience/CircuitBreaker.ts"
-import { entryKey, fromWire, toWire } from "./CacheEntry.ts"
-import { cacheKinds } from "./CachePolicy.ts"
+import { type CacheCodec, entryKey, fromWire, toWire, type WireFormatError } from "./CacheEntry.ts"
+import { type CacheKind, cacheKinds } from "./CachePolicy.ts"
 import { type CacheTier, CacheTierError } from "./CacheTier.ts"
-import { type Invalidation, RemoteCache } from "./RemoteCache.ts"
+import { type Invalidation, RemoteCache, type SharedRead } from "./RemoteCache.ts"
 
 export interface RedisCacheOptions {
   readonly url: Redacted.Redacted<string>
@@ -30,19 +30,84 @@ const breakerSettings: BreakerSettings = {
 
 const CONNECT_TIMEOUT_MS = 1_000
 
+/** Keys per MGET: bounds the reply Redis builds, and the time it blocks other clients. */
+const MAX_BATCH_READS = 256
+
+/** One L2 read of a raw wire string (null: no such key), batched into MGETs. */
+interface RawRead extends Request.Request<string | null, CacheTierError> {
+  readonly _tag: "RawRead"
+  readonly key: string
+}
+const RawRead = Request.tagged<RawRead>("RawRead")
+
+/** What READ_OR_LOCK found for one key: the wire string, or whether its lock is now ours. */
+type LockedRead = { readonly _tag: "Value"; readonly raw: string } | { readonly _tag: "Locked"; readonly token: string } | { readonly _tag: "Busy" }
+
+/** One read of a key missing from L1 that takes its lock when L2 misses too, batched into READ_OR_LOCK calls. */
+interface ReadOrLockRequest extends Request.Request<LockedRead, CacheTierError> {
+  readonly _tag: "ReadOrLock"
+  readonly entryKey: string
+  readonly lockKey: string
+  readonly lockMs: number
+}
+const ReadOrLockRequest = Request.tagged<ReadOrLockRequest>("ReadOrLock")
+
+const success: Outcome = { _tag: "Success" }
+const failure: Outcome = { _tag: "Failure" }
+
+const undecodable = (exit: Exit.Failure<unknown, WireFormatError>) => {
+  const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
+  return new CacheTierError({ level: "l2", operation: "decode", reason: reason === undefined ? "unreadable" : reason.error.message })
+}
+
 interface ConnectionSettings {
   readonly lazyConnect: boolean
   readonly enableOfflineQueue: boolean
   readonly maxRetriesPerRequest: number | null
   readonly connectTimeout: number
+  readonly enableAutoPipelining: boolean
   readonly retryStrategy: (times: number) => number
 }
 
 /** Redis MATCH treats `*`, `?`, `[`, `]` and `\\` as pattern syntax; a prefix is literal. */
 const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")
 
-// Deletes the lock only if it still holds our token (it may have expired and been taken over).
-const UNLOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`
+/**
+ * KEYS: entry and lock of each key, in pairs; ARGV: token, lock ms. For each
+ * key, its entry if L2 has it; else 1 when its lock was free (now ours) or 0
+ * when another instance holds it. One round trip for a whole batch of misses,
+ * for what would be GET, SET NX and a second GET per key (the holder may
+ * store and unlock between a plain GET and SET NX). Every key of a call must
+ * live on one Redis node: a single instance or a replicated primary, not
+ * Cluster (docs/caching.md).
+ */
+const READ_OR_LOCK = `local out = {}
+for i = 1, #KEYS, 2 do
+  local value = redis.call("GET", KEYS[i])
+  if value then
+    out[#out + 1] = value
+  elseif redis.call("SET", KEYS[i + 1], ARGV[1], "PX", ARGV[2], "NX") then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out`
+
+/**
+ * KEYS: entry, lock; ARGV: token, wire form ("" when the load failed), entry
+ * ms. Stores the entry, then deletes the lock only if it still holds our
+ * token (it may have expired and been taken over).
+ */
+const RELEASE = `if ARGV[2] ~= "" then redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) end
+if redis.call("GET", KEYS[2]) == ARGV[1] then redis.call("DEL", KEYS[2]) end
+return 1`
+
+/** The commands `defineCommand` adds (EVALSHA, falling back to EVAL once after a Redis restart). */
+interface CacheScripts {
+  readonly mgReadOrLock: (...keysThenArgs: ReadonlyArray<string | number>) => Promise<ReadonlyArray<string | number>>
+  readonly mgRelease: (entry: string, lock: string, token: string, wire: string, entryMs: number) => Promise<number>
+}
 
 const InvalidationMessage = Schema.fromJsonString(
   Schema.Struct({
@@ -78,6 +143,9 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: CONNECT_TIMEOUT_MS,
+      // Commands issued in one tick go out in one write: L1 misses of
+      // concurrent requests share a round trip instead of a syscall each.
+      enableAutoPipelining: true,
       retryStrategy: (times: number) => Math.min(times * 200, 2_000)
     }
     /**
@@ -97,8 +165,16 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
         (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
       )
     const client = yield* open(connection)
+    client.defineCommand("mgReadOrLock", { lua: READ_OR_LOCK })
+    client.defineCommand("mgRelease", { numberOfKeys: 2, lua: RELEASE })
+    const scripts = client as unknown as CacheScripts
     // Subscribing waits for the connection: its commands may queue.
-    const subscriber = yield* open({ ...connection, enableOfflineQueue: true, maxRetriesPerRequest: null })
+    const subscriber = yield* open({
+      ...connection,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      enableAutoPipelining: false
+    })
 
     const breaker = yield* makeCircuitBreaker(breakerSettings, (t) => {
       up.set(t.to === "Closed" ? 1 : 0)
@@ -109,32 +185,100 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
       return Effect.void
     })
 
-    /** One Redis command: timed out, behind the breaker, its failure a CacheTierError. */
+    const classify = (exit: Exit.Exit<unknown, unknown>) => (Exit.isSuccess(exit) ? success : failure)
+    const unavailable = (operation: string) => () =>
+      new CacheTierError({ level: "l2", operation, reason: "Redis is unavailable (breaker open)" })
+
+    /**
+     * Fails the command when Redis has not answered within `options.timeout`.
+     * The timer yields once before it counts: when a burst of work blocked the
+     * event loop past the deadline, a reply that arrived meanwhile is read
+     * first, so only a slow Redis is a timeout, not a busy process.
+     */
+    const expiry = (operation: string) =>
+      Effect.sleep(options.timeout).pipe(
+        Effect.andThen(Effect.yieldNow),
+        Effect.andThen(Effect.failSync(() => new CacheTierError({ level: "l2", operation, reason: `no reply within ${Duration.format(options.timeout)}` })))
+      )
+
+    /** One Redis command, timed out, behind the breaker, its failure a CacheTierError (counted). */
     const command = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, CacheTierError> =>
       breaker.execute(
-        Effect.tryPromise({ try: run, catch: (e) => new CacheTierError({ level: "l2", operation, reason: String(e) }) }).pipe(
-          Effect.timeoutOrElse({
-            duration: options.timeout,
-            orElse: () => Effect.fail(new CacheTierError({ level: "l2", operation, reason: "timed out" }))
-          }),
-          Effect.tapError(() => Effect.sync(() => errors.inc({ operation })))
-        ),
-        (exit) => (Exit.isSuccess(exit) ? { _tag: "Success" } : { _tag: "Failure" }),
-        () => new CacheTierError({ level: "l2", operation, reason: "Redis is unavailable (breaker open)" })
+        Effect.raceFirst(
+          Effect.tryPromise({ try: run, catch: (e) => new CacheTierError({ level: "l2", operation, reason: String(e) }) }),
+          expiry(operation)
+        ).pipe(Effect.tapError(() => Effect.sync(() => errors.inc({ operation })))),
+        classify,
+        unavailable(operation)
       )
 
     const key = (kind: Parameters<CacheTier["get"]>[0], k: string) => entryKey(options.namespace, kind, k)
 
+    const missWithoutLock = { _tag: "Miss", token: undefined } as const
+    const busy = { _tag: "Busy" } as const
+
+    // Reads issued in one turn of the event loop (the L1 misses of concurrent
+    // requests) are answered by one MGET: one command, one breaker call and
+    // one reply to parse instead of one each. A failed MGET fails every read
+    // in it; a value that does not decode fails only its own read.
+    const reads = RequestResolver.make<RawRead>((entries) =>
+      command("mget", () => client.mget(entries.map((entry) => entry.request.key))).pipe(
+        Effect.match({
+          onFailure: (error) => {
+            for (const entry of entries) entry.completeUnsafe(Exit.fail(error))
+          },
+          onSuccess: (values) => {
+            entries.forEach((entry, i) => entry.completeUnsafe(Exit.succeed(values[i] ?? null)))
+          }
+        })
+      )
+    ).pipe(RequestResolver.batchN(MAX_BATCH_READS))
+
+    // Misses of one turn share one script call; a key asked for twice in it
+    // is read (and locked) once, and both askers get the same answer, so the
+    // token goes to whichever starts the load (the other joins that load).
+    const lockedReads = RequestResolver.makeGrouped<ReadOrLockRequest, number>({
+      key: (entry) => entry.request.lockMs,
+      resolver: (entries, lockMs) => {
+        const byKey = new Map<string, { readonly lockKey: string; readonly waiting: Array<Request.Entry<ReadOrLockRequest>> }>()
+        for (const entry of entries) {
+          const same = byKey.get(entry.request.entryKey)
+          if (same === undefined) byKey.set(entry.request.entryKey, { lockKey: entry.request.lockKey, waiting: [entry] })
+          else same.waiting.push(entry)
+        }
+        const keys: Array<string> = []
+        for (const [entryKey, { lockKey }] of byKey) keys.push(entryKey, lockKey)
+        const token = crypto.randomUUID()
+        return command("readOrLock", () => scripts.mgReadOrLock(keys.length, ...keys, token, lockMs)).pipe(
+          Effect.match({
+            onFailure: (error) => {
+              for (const entry of entries) entry.completeUnsafe(Exit.fail(error))
+            },
+            onSuccess: (replies) => {
+              let i = 0
+              for (const { waiting } of byKey.values()) {
+                const reply = replies[i++]
+                const read: LockedRead = typeof reply === "string"
+                  ? { _tag: "Value", raw: reply }
+                  : reply === 1
+                  ? { _tag: "Locked", token }
+                  : busy
+                for (const entry of waiting) entry.completeUnsafe(Exit.succeed(read))
+              }
+            }
+          })
+        )
+      }
+    }).pipe(RequestResolver.batchN(MAX_BATCH_READS))
+
     const tier: CacheTier = {
       level: "l2",
       get: (kind, k, codec, now) =>
-        Effect.gen(function*() {
-          const raw = yield* command("get", () => client.get(key(kind, k)))
-          if (raw === null) return Option.none()
-          const entry = yield* fromWire(raw, codec).pipe(
-            Effect.mapError((e) => new CacheTierError({ level: "l2", operation: "decode", reason: e.message }))
-          )
-          return entry.staleUntil > now ? Option.some(entry) : Option.none()
+        Effect.flatMap(Effect.request(RawRead({ key: key(kind, k) }), reads), (raw) => {
+          if (raw === null) return Effect.succeed(Option.none())
+          const entry = fromWire(raw, codec)
+          if (Exit.isFailure(entry)) return Effect.fail(undecodable(entry))
+          return Effect.succeed(entry.value.staleUntil > now ? Option.some(entry.value) : Option.none())
         }),
       set: (kind, k, entry, now) =>
         Effect.asVoid(
@@ -165,18 +309,31 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
     return RemoteCache.of({
       enabled: true,
       tier,
-      tryLock: (kind, k, ttl) =>
-        Effect.gen(function*() {
-          const token = crypto.randomUUID()
-          const ok = yield* command("lock", () => client.set(lockKey(kind, k), token, "PX", Duration.toMillis(ttl), "NX"))
-          return ok === "OK" ? Option.some(token) : Option.none()
-        }).pipe(Effect.orElseSucceed(() => Option.none<string>())),
-      unlock: (kind, k, token) => command("unlock", () => client.eval(UNLOCK, 1, lockKey(kind, k), token)).pipe(Effect.ignore),
-      isLocked: (kind, k) =>
-        command("exists", () => client.exists(lockKey(kind, k))).pipe(
-          Effect.map((n) => n > 0),
-          Effect.orElseSucceed(() => false)
+      readOrLock: <A>(kind: CacheKind, k: string, codec: CacheCodec<A>, now: number, lockTtl: Duration.Duration) =>
+        Effect.request(ReadOrLockRequest({ entryKey: key(kind, k), lockKey: lockKey(kind, k), lockMs: Duration.toMillis(lockTtl) }), lockedReads).pipe(
+          Effect.map((read): SharedRead<A> => {
+            if (read._tag === "Locked") return { _tag: "Miss", token: read.token }
+            if (read._tag === "Busy") return busy
+            const entry = fromWire(read.raw, codec)
+            if (Exit.isFailure(entry)) {
+              // Unreadable (another format, or corrupt): load and overwrite it, without the lock.
+              errors.inc({ operation: "decode" })
+              return missWithoutLock
+            }
+            // Expired in our clock, not yet in Redis': as good as absent.
+            return entry.value.staleUntil > now ? { _tag: "Hit", entry: entry.value } : missWithoutLock
+          }),
+          Effect.orElseSucceed((): SharedRead<A> => missWithoutLock)
         ),
+      release: (kind, k, token, entry, now) =>
+        command("release", () =>
+          scripts.mgRelease(
+            key(kind, k),
+            lockKey(kind, k),
+            token,
+            entry === undefined ? "" : toWire(entry),
+            entry === undefined ? 1 : Math.max(1, entry.staleUntil - now)
+          )).pipe(Effect.ignore),
       publish: (message) => command("publish", () => client.publish(channel, JSON.stringify(message))).pipe(Effect.ignore),
       subscribe: (handler) =>
         Effect.gen(function*() {

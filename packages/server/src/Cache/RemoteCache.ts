@@ -1,4 +1,5 @@
 import { Context, type Duration, Effect, Layer, Option, type Scope } from "effect"
+import type { CacheCodec, CacheEntry } from "./CacheEntry.ts"
 import type { CacheKind } from "./CachePolicy.ts"
 import type { CacheTier } from "./CacheTier.ts"
 
@@ -13,6 +14,19 @@ export interface Invalidation {
   readonly origin: string
 }
 
+/** What one shared read for a key missing from L1 found, and whether it took the key's fill lock. */
+export type SharedRead<A> =
+  /** L2 has the entry (fresh or stale). */
+  | { readonly _tag: "Hit"; readonly entry: CacheEntry<A> }
+  /**
+   * L2 has no usable entry. `token` is set when this instance now holds the
+   * key's fill lock (release it with `release`); unset when Redis could not
+   * be asked, so the caller loads without a lock.
+   */
+  | { readonly _tag: "Miss"; readonly token: string | undefined }
+  /** L2 has no entry and another instance holds the lock: it is loading the key. */
+  | { readonly _tag: "Busy" }
+
 /**
  * What instances share: the L2 tier, a short lock per cold key (so one pod
  * loads it while the others wait), an invalidation channel, and the request
@@ -22,10 +36,20 @@ export interface Invalidation {
 export class RemoteCache extends Context.Service<RemoteCache, {
   readonly enabled: boolean
   readonly tier: CacheTier
-  /** The lock's token when this instance got it; none when another holds it or the tier is down. */
-  readonly tryLock: (kind: CacheKind, key: string, ttl: Duration.Duration) => Effect.Effect<Option.Option<string>>
-  readonly unlock: (kind: CacheKind, key: string, token: string) => Effect.Effect<void>
-  readonly isLocked: (kind: CacheKind, key: string) => Effect.Effect<boolean>
+  /**
+   * Reads a key and, when L2 does not have it, tries to take its fill lock
+   * (held for `lockTtl` at most), in one round trip. Never fails: a Redis
+   * that cannot answer reads as a miss without the lock.
+   */
+  readonly readOrLock: <A>(
+    kind: CacheKind,
+    key: string,
+    codec: CacheCodec<A>,
+    now: number,
+    lockTtl: Duration.Duration
+  ) => Effect.Effect<SharedRead<A>>
+  /** Stores the loaded entry (none when the load failed) and releases the lock if it is still ours, in one round trip. */
+  readonly release: (kind: CacheKind, key: string, token: string, entry: CacheEntry<unknown> | undefined, now: number) => Effect.Effect<void>
   readonly publish: (message: Invalidation) => Effect.Effect<void>
   /** Runs `handler` for every invalidation any instance publishes, for as long as the scope lives. */
   readonly subscribe: (handler: (message: Invalidation) => Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
@@ -45,9 +69,8 @@ export class RemoteCache extends Context.Service<RemoteCache, {
         delete: () => Effect.void,
         deletePrefix: () => Effect.succeed(0)
       },
-      tryLock: () => Effect.succeed(Option.none()),
-      unlock: () => Effect.void,
-      isLocked: () => Effect.succeed(false),
+      readOrLock: () => Effect.succeed({ _tag: "Miss", token: undefined }),
+      release: () => Effect.void,
       publish: () => Effect.void,
       subscribe: () => Effect.void,
       recordHits: () => Effect.void,

@@ -114,6 +114,10 @@ export const record = (
     case "Closed": {
       if (outcome._tag === "Ignored") return [state, undefined]
       const failed = outcome._tag === "Failure"
+      // A success in a full window of successes changes nothing: keep the state (and allocate nothing).
+      if (!failed && state.consecutive === 0 && state.window.length === settings.windowSize && !state.window.includes(true)) {
+        return [state, undefined]
+      }
       const window = [...state.window, failed].slice(-settings.windowSize)
       const consecutive = failed ? state.consecutive + 1 : 0
       const failures = window.filter((f) => f).length

@@ -5,7 +5,7 @@ import { Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, type 
 import type { Redis } from "ioredis"
 import { type CacheCodec, type CacheEntry, codecOf, entryKey } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
-import { type CacheTier, memoryCacheTier } from "../../src/Cache/CacheTier.ts"
+import { type CacheTier, memoryCacheTier, memoryGroup } from "../../src/Cache/CacheTier.ts"
 import { MemoryTier } from "../../src/Cache/MemoryTier.ts"
 import * as RedisRemoteCache from "../../src/Cache/RedisRemoteCache.ts"
 import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
@@ -242,7 +242,12 @@ const conformance = (name: string, under: TierUnderTest) =>
 const memory = new MemoryTier({ maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 })
 conformance("memory", {
   tier: (namespace) => Effect.succeed(memoryCacheTier(memory, namespace)),
-  exists: (fullKey, now) => Effect.sync(() => memory.get(fullKey, now) !== undefined)
+  exists: (fullKey, now) =>
+    Effect.sync(() => {
+      // `<namespace>:<kind>:<key>` → the MemoryTier's (group, key).
+      const m = /^(.*?):(quote|overview|intraday|daily|instruments):(.*)$/.exec(fullKey)
+      return m !== null && memory.get(memoryGroup(m[1]!, m[2] as CacheKind), m[3]!, now) !== undefined
+    })
 })
 
 // ---------------------------------------------------------------------------
@@ -313,5 +318,121 @@ describe("Redis tier specifics", () => {
       const now = Date.now()
       const exit = yield* Effect.exit(tier.set("quote", "first", text("first", now), now))
       assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? String(exit.cause) : "")
+    }), 20_000)
+})
+
+// ---------------------------------------------------------------------------
+// The shared lock on real Redis: READ_OR_LOCK and RELEASE (RedisRemoteCache.ts),
+// and the batching of concurrent reads into one script call or one MGET.
+// ---------------------------------------------------------------------------
+const remoteFor = (namespace: string) =>
+  Effect.gen(function*() {
+    yield* Effect.addFinalizer(() => deleteNamespace(testRedisUrl, namespace).pipe(Effect.ignore))
+    const context = yield* Layer.build(
+      RedisRemoteCache.layer({ url: Redacted.make(testRedisUrl), namespace, timeout: Duration.seconds(2) }).pipe(
+        Layer.provide(MetricsRegistry.layerTest)
+      )
+    )
+    return Context.get(context, RemoteCache)
+  })
+
+describe("Redis shared lock and batched reads", () => {
+  const lockTtl = Duration.seconds(5)
+
+  it.live("read-or-lock: an absent key is locked for this reader, a second reader finds it busy; release stores the value and frees the lock", () =>
+    Effect.gen(function*() {
+      const namespace = randomNamespace("lockcycle")
+      const remote = yield* remoteFor(namespace)
+      const redis = yield* redisClient(testRedisUrl)
+      const now = Date.now()
+      const first = yield* remote.readOrLock("daily", "600519.SH:1d", Text, now, lockTtl)
+      assert.strictEqual(first._tag, "Miss")
+      const token = first._tag === "Miss" ? first.token : undefined
+      assert.isString(token, "the lock was taken for this reader")
+      const ttl = yield* Effect.tryPromise(() => redis.pttl(`${namespace}:lock:daily:600519.SH:1d`))
+      assert.isAbove(ttl, 4_000)
+      assert.isAtMost(ttl, 5_000)
+      assert.deepStrictEqual(yield* remote.readOrLock("daily", "600519.SH:1d", Text, now, lockTtl), { _tag: "Busy" })
+
+      // A release with another token stores nothing of the lock's: the lock stays.
+      yield* remote.release("daily", "600519.SH:1d", "not-the-holder", undefined, now)
+      assert.strictEqual(yield* Effect.tryPromise(() => redis.exists(`${namespace}:lock:daily:600519.SH:1d`)), 1)
+
+      const stored = text("the bars", now)
+      yield* remote.release("daily", "600519.SH:1d", token!, stored, now)
+      assert.strictEqual(yield* Effect.tryPromise(() => redis.exists(`${namespace}:lock:daily:600519.SH:1d`)), 0)
+      const after = yield* remote.readOrLock("daily", "600519.SH:1d", Text, now, lockTtl)
+      assert.strictEqual(after._tag, "Hit")
+      assert.deepStrictEqual(after._tag === "Hit" ? after.entry : undefined, stored)
+      // The entry lives until its staleUntil, like any tier write.
+      const entryTtl = yield* Effect.tryPromise(() => redis.pttl(`${namespace}:daily:600519.SH:1d`))
+      assert.isAbove(entryTtl, 55_000)
+      assert.isAtMost(entryTtl, 60_000)
+    }), 20_000)
+
+  it.live("a failed load's release frees the lock without writing an entry; an expired lock can be taken again", () =>
+    Effect.gen(function*() {
+      const namespace = randomNamespace("lockfree")
+      const remote = yield* remoteFor(namespace)
+      const redis = yield* redisClient(testRedisUrl)
+      const now = Date.now()
+      const first = yield* remote.readOrLock("quote", "AAPL.US", Text, now, lockTtl)
+      assert.strictEqual(first._tag, "Miss")
+      yield* remote.release("quote", "AAPL.US", first._tag === "Miss" ? first.token! : "", undefined, now)
+      assert.deepStrictEqual(yield* scanKeys(redis, `${namespace}:`), [], "no entry and no lock remain")
+
+      const short = yield* remote.readOrLock("quote", "MSFT.US", Text, now, Duration.millis(50))
+      assert.strictEqual(short._tag, "Miss")
+      yield* Effect.sleep("120 millis")
+      const again = yield* remote.readOrLock("quote", "MSFT.US", Text, now, lockTtl)
+      assert.strictEqual(again._tag, "Miss", "the holder's lock expired, so the next reader holds it")
+      assert.notStrictEqual(again._tag === "Miss" ? again.token : undefined, short._tag === "Miss" ? short.token : undefined)
+    }), 20_000)
+
+  it.live("concurrent reads are batched: present, absent, locked, corrupt and repeated keys each get their own right answer", () =>
+    Effect.gen(function*() {
+      const namespace = randomNamespace("lockbatch")
+      const remote = yield* remoteFor(namespace)
+      const redis = yield* redisClient(testRedisUrl)
+      const now = Date.now()
+      const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
+      // Even keys are stored, k1 is locked by another instance, k3 is corrupt, the other odd keys are absent.
+      for (const key of keys.filter((_, i) => i % 2 === 0)) yield* remote.tier.set("quote", key, text(`value of ${key}`, now), now)
+      yield* Effect.tryPromise(() => redis.set(`${namespace}:lock:quote:k1`, "another-instance", "PX", 5_000))
+      yield* Effect.tryPromise(() => redis.set(`${namespace}:quote:k3`, "{not json", "PX", 5_000))
+      const asked = [...keys, "k0", "k5"]
+      const reads = yield* Effect.forEach(asked, (key) => remote.readOrLock("quote", key, Text, now, lockTtl), { concurrency: "unbounded" })
+      const byKey = new Map<string, Array<(typeof reads)[number]>>()
+      asked.forEach((key, i) => byKey.set(key, [...(byKey.get(key) ?? []), reads[i]!]))
+      keys.forEach((key, i) => {
+        const [read] = byKey.get(key)!
+        if (i % 2 === 0) {
+          assert.strictEqual(read!._tag, "Hit", key)
+          assert.strictEqual(read!._tag === "Hit" ? read!.entry.value : undefined, `value of ${key}`)
+        } else if (key === "k1") assert.strictEqual(read!._tag, "Busy", key)
+        else if (key === "k3") assert.deepStrictEqual(read, { _tag: "Miss", token: undefined }, "an unreadable value is a miss without the lock")
+        else {
+          assert.strictEqual(read!._tag, "Miss", key)
+          assert.isString(read!._tag === "Miss" ? read!.token : undefined, key)
+        }
+      })
+      // A key asked for twice in one batch is read and locked once: both askers see the same answer.
+      assert.deepStrictEqual(byKey.get("k5")![0], byKey.get("k5")![1])
+      assert.strictEqual(byKey.get("k0")![1]!._tag, "Hit")
+      const locks = (yield* scanKeys(redis, `${namespace}:lock:`)).length
+      assert.strictEqual(locks, 1 + 18, "k1's lock and one per absent key (the corrupt k3 is not locked)")
+
+      // Plain reads in one batch (one MGET) answer each key.
+      const gets = yield* Effect.forEach(keys, (key) => Effect.exit(remote.tier.get("quote", key, Text, now)), { concurrency: "unbounded" })
+      keys.forEach((key, i) => {
+        const got = gets[i]!
+        if (key === "k3") {
+          assert.isTrue(Exit.isFailure(got), "the corrupt value fails its own read only")
+          return
+        }
+        assert.isTrue(Exit.isSuccess(got), key)
+        const value = Exit.isSuccess(got) ? Option.getOrUndefined(got.value)?.value : undefined
+        assert.strictEqual(value, i % 2 === 0 ? `value of ${key}` : undefined, key)
+      })
     }), 20_000)
 })

@@ -5,7 +5,7 @@ import { type CacheEntry, codecOf } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
 import { defaultPolicies } from "../../src/Cache/CachePolicy.ts"
 import { type CacheSpec, MarketCache, type MarketCacheOptions } from "../../src/Cache/MarketCache.ts"
-import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
+import { RemoteCache, type SharedRead } from "../../src/Cache/RemoteCache.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 
 // Unit tests of MarketCache with fakes and the TestClock: no Redis
@@ -352,9 +352,8 @@ describe("MarketCache", () => {
           delete: () => Effect.void,
           deletePrefix: () => Effect.succeed(0)
         },
-        tryLock: () => Effect.succeed(Option.none()),
-        unlock: () => Effect.void,
-        isLocked: () => Effect.succeed(false),
+        readOrLock: () => Effect.succeed({ _tag: "Miss", token: undefined }),
+        release: () => Effect.void,
         publish: () => Effect.void,
         subscribe: () => Effect.void,
         recordHits: () => Effect.void,
@@ -437,40 +436,93 @@ describe("MarketCache: single and batch loads of one key, and the cluster lock",
       assert.strictEqual(value, "quote of AAPL.US", `got ${JSON.stringify(value)}`)
     }).pipe(Effect.provide(cacheLayer())))
 
-  // Across instances, a miss reads L2 and then takes the lock: once it holds
-  // the lock it reads L2 again, since the previous holder may have stored the
-  // value and unlocked in between.
-  it.effect("a lock taken just after another instance stored the value does not load it again", () => {
-    const theirs: CacheEntry<string> = { value: "stored by the other instance", json: "\"stored by the other instance\"", freshUntil: 60_000, staleUntil: 660_000 }
-    let gets = 0
-    const racing = Layer.succeed(
+  // Across instances, a key missing from L1 is read from L2 and, when L2
+  // misses too, its lock is taken in the same round trip (RedisRemoteCache's
+  // READ_OR_LOCK script; its semantics are tested on real Redis in
+  // CacheTier.conformance.test.ts). A fake shared tier scripts the answers.
+  const scripted = (reads: ReadonlyArray<SharedRead<string>>, released: Array<{ token: string; value: unknown }>) => {
+    let next = 0
+    return Layer.succeed(
       RemoteCache,
       RemoteCache.of({
         enabled: true,
         tier: {
           level: "l2",
-          // The first read comes just before the other instance's write, every later one after it.
-          get: <A>() => Effect.sync(() => (gets++ === 0 ? Option.none() : Option.some(theirs as unknown as CacheEntry<A>))),
+          get: () => Effect.succeed(Option.none()),
           set: () => Effect.void,
           delete: () => Effect.void,
           deletePrefix: () => Effect.succeed(0)
         },
-        // … and the other instance has already released its lock.
-        tryLock: () => Effect.succeed(Option.some("token")),
-        unlock: () => Effect.void,
-        isLocked: () => Effect.succeed(false),
+        readOrLock: <A>() => Effect.sync(() => reads[Math.min(next++, reads.length - 1)] as unknown as SharedRead<A>),
+        release: (_kind, _key, token, entry) => Effect.sync(() => void released.push({ token, value: entry?.value })),
         publish: () => Effect.void,
         subscribe: () => Effect.void,
         recordHits: () => Effect.void,
         hottest: () => Effect.succeed([])
       })
     )
+  }
+  const theirs: CacheEntry<string> = { value: "stored by the other instance", json: "\"stored by the other instance\"", freshUntil: 60_000, staleUntil: 660_000 }
+
+  it.effect("another instance holds the lock: this one waits for its value and does not call the loader", () => {
+    const released: Array<{ token: string; value: unknown }> = []
     return Effect.gen(function*() {
       const cache = yield* MarketCache
       let calls = 0
-      const value = yield* cache.getOrLoad(spec("600519.SH:1d"), Effect.sync(() => ++calls).pipe(Effect.as("loaded again")))
-      assert.strictEqual(calls, 0, `the provider was called again (answer: ${value})`)
+      const fiber = yield* Effect.forkChild(cache.getOrLoad(spec("600519.SH:1d"), Effect.sync(() => ++calls).pipe(Effect.as("loaded again"))))
+      // Busy at the first read and at the first poll (25 ms later); the value is there at the second poll.
+      yield* TestClock.adjust("50 millis")
+      const value = yield* Fiber.join(fiber)
+      assert.strictEqual(calls, 0, `the provider was called (answer: ${value})`)
       assert.strictEqual(value, "stored by the other instance")
-    }).pipe(Effect.provide(cacheLayer({}, racing)))
+      assert.strictEqual(yield* metric("cache_single_flight_joined_total", { scope: "cluster" }), 1)
+      assert.strictEqual(yield* metric("cache_misses_total", { level: "l2" }), 1)
+      assert.deepStrictEqual(released, [], "a lock it never held is not released")
+      // Now in L1.
+      assert.strictEqual(yield* cache.getOrLoad(spec("600519.SH:1d"), Effect.die("not loaded again")), "stored by the other instance")
+    }).pipe(Effect.provide(cacheLayer({}, scripted([{ _tag: "Busy" }, { _tag: "Busy" }, { _tag: "Hit", entry: theirs }], released))))
+  })
+
+  it.effect("the lock holder died: once its lock expires this instance takes it, loads, and stores with its token", () => {
+    const released: Array<{ token: string; value: unknown }> = []
+    return Effect.gen(function*() {
+      const cache = yield* MarketCache
+      let calls = 0
+      const fiber = yield* Effect.forkChild(cache.getOrLoad(spec("000001.SZ:1d"), Effect.sync(() => ++calls).pipe(Effect.as("loaded here"))))
+      yield* TestClock.adjust("75 millis")
+      assert.strictEqual(yield* Fiber.join(fiber), "loaded here")
+      assert.strictEqual(calls, 1)
+      yield* eventually(() => released.length === 1, "the entry is stored and the lock released")
+      assert.deepStrictEqual(released, [{ token: "ours", value: "loaded here" }])
+      assert.strictEqual(yield* metric("cache_single_flight_joined_total", { scope: "cluster" }), 0)
+    }).pipe(Effect.provide(cacheLayer({}, scripted([{ _tag: "Busy" }, { _tag: "Busy" }, { _tag: "Miss", token: "ours" }], released))))
+  })
+
+  it.effect("waiting on another instance is bounded by lockWait: then this instance loads without the lock", () => {
+    const released: Array<{ token: string; value: unknown }> = []
+    return Effect.gen(function*() {
+      const cache = yield* MarketCache
+      let calls = 0
+      const fiber = yield* Effect.forkChild(cache.getOrLoad(spec("300750.SZ:1d"), Effect.sync(() => ++calls).pipe(Effect.as("loaded after waiting"))))
+      yield* TestClock.adjust("2999 millis")
+      yield* settle
+      assert.strictEqual(calls, 0, "still waiting before lockWait")
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* Fiber.join(fiber), "loaded after waiting")
+      assert.strictEqual(calls, 1)
+      yield* settle
+      assert.deepStrictEqual(released, [], "no lock was taken, so none is released")
+    }).pipe(Effect.provide(cacheLayer({}, scripted([{ _tag: "Busy" }], released))))
+  })
+
+  it.effect("a failed load releases the lock it took (without storing), so other instances need not wait for it to expire", () => {
+    const released: Array<{ token: string; value: unknown }> = []
+    return Effect.gen(function*() {
+      const cache = yield* MarketCache
+      const exit = yield* Effect.exit(cache.getOrLoad(spec("688981.SH:1d"), Effect.fail(new Unavailable())))
+      assert.isTrue(Exit.isFailure(exit))
+      yield* eventually(() => released.length === 1, "the lock is released")
+      assert.deepStrictEqual(released, [{ token: "mine", value: undefined }])
+    }).pipe(Effect.provide(cacheLayer({}, scripted([{ _tag: "Miss", token: "mine" }], released))))
   })
 })

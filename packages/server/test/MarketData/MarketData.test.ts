@@ -255,10 +255,15 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
       const again = yield* withFacts(marketData.quotes(symbols))
       assert.isTrue(again.cacheHit)
       assert.strictEqual(yield* quoteCalls(), 1)
-      // Quotes are fresh for 5 seconds.
+      // Quotes are fresh for 5 seconds: then the stale ones are served at once
+      // and refreshed by one call in the background (a refresh worker picks it up).
       yield* TestClock.adjust(Duration.seconds(6))
-      yield* marketData.quotes(symbols)
+      const stale = yield* withFacts(marketData.quotes(symbols))
+      assert.deepStrictEqual(stale.value.map((q) => q.symbol), symbols)
+      for (let i = 0; i < 1_000 && (yield* quoteCalls()) < 2; i++) yield* Effect.yieldNow
       assert.strictEqual(yield* quoteCalls(), 2)
+      for (let i = 0; i < 100; i++) yield* Effect.yieldNow
+      assert.strictEqual(yield* quoteCalls(), 2, "one refresh call for all the stale symbols")
     }).pipe(Effect.provide(readPath())))
 
   it.effect("an indicator value does not depend on where the requested range starts", () =>
