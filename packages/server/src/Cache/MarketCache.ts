@@ -163,11 +163,11 @@ export class MarketCache extends Context.Service<MarketCache, {
           })
         })
 
-      /** Keeps an entry in L1 and (awaited) in L2. */
+      /** Keeps an entry in L1, and in L2 behind the request. */
       const store = <A>(spec: CacheSpec<A>, entry: CacheEntry<A>) =>
-        Effect.clockWith((clock) => {
+        Effect.suspend(() => {
           l1Set(spec.kind, spec.key, entry)
-          return Effect.ignore(remote.tier.set(spec.kind, spec.key, entry, clock.currentTimeMillisUnsafe()))
+          return remote.writeBehind(spec.kind, spec.key, entry, undefined)
         })
 
       /**
@@ -233,7 +233,7 @@ export class MarketCache extends Context.Service<MarketCache, {
         return Effect.as(refresh(spec, load), entry.value)
       }
 
-      /** Runs the loader and keeps its value: in L1 at once, in L2 (and the lock released) in the background. */
+      /** Runs the loader and keeps its value: in L1 at once, in L2 (and the lock released) behind the request. */
       const loadAndStore = <A, E, R>(
         spec: CacheSpec<A>,
         load: Effect.Effect<A, E, R>,
@@ -247,12 +247,10 @@ export class MarketCache extends Context.Service<MarketCache, {
           if (Exit.isSuccess(exit)) {
             const entry = yield* newEntry(spec, exit.value)
             l1Set(spec.kind, spec.key, entry)
-            // The write is sent now, its reply awaited off the request's path.
-            if (token !== undefined) yield* FiberSet.run(background, remote.release(spec.kind, spec.key, token, entry, now))
-            else yield* FiberSet.run(background, Effect.ignore(remote.tier.set(spec.kind, spec.key, entry, now)))
+            yield* remote.writeBehind(spec.kind, spec.key, entry, token)
             return { value: exit.value, level: "load", stale: false } satisfies Filled<A>
           }
-          if (token !== undefined) yield* FiberSet.run(background, remote.release(spec.kind, spec.key, token, undefined, now))
+          yield* remote.writeBehind(spec.kind, spec.key, undefined, token)
           const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
           if (failure !== undefined && loadOptions?.negative?.(failure.error as E)) {
             const until = now + Duration.toMillis(options.negativeTtl)
@@ -335,7 +333,7 @@ export class MarketCache extends Context.Service<MarketCache, {
             // A lock our read took is not needed: the running fill has, or waits for, the value.
             // (The same token is that fill's own lock when both reads were in one batch.)
             if (token === undefined || fillTokens.get(k) === token) return joined
-            return Effect.andThen(FiberSet.run(background, remote.release(spec.kind, spec.key, token, undefined, 0)), joined)
+            return Effect.andThen(remote.writeBehind(spec.kind, spec.key, undefined, token), joined)
           }
           // The fill of a read in the same batch may have finished already.
           const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()

@@ -1,10 +1,10 @@
-import { Config, Duration, Effect, Exit, Layer, Option, Redacted, Request, RequestResolver, Schema } from "effect"
+import { Config, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Request, RequestResolver, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import type { BreakerSettings, Outcome } from "../Resilience/BreakerMachine.ts"
 import { makeCircuitBreaker } from "../Resilience/CircuitBreaker.ts"
-import { type CacheCodec, entryKey, fromWire, toWire, type WireFormatError } from "./CacheEntry.ts"
+import { type CacheCodec, type CacheEntry, entryKey, fromWire, toWire, type WireFormatError } from "./CacheEntry.ts"
 import { type CacheKind, cacheKinds } from "./CachePolicy.ts"
 import { type CacheTier, CacheTierError } from "./CacheTier.ts"
 import { type Invalidation, RemoteCache, type SharedRead } from "./RemoteCache.ts"
@@ -95,18 +95,36 @@ end
 return out`
 
 /**
- * KEYS: entry, lock; ARGV: token, wire form ("" when the load failed), entry
- * ms. Stores the entry, then deletes the lock only if it still holds our
- * token (it may have expired and been taken over).
+ * KEYS: entry and lock of each write, in pairs; ARGV: token, wire form and
+ * entry ms of each, in threes ("" for no entry to store or no lock to
+ * release). Stores each entry, then deletes its lock only if it still holds
+ * our token (it may have expired and been taken over).
  */
-const RELEASE = `if ARGV[2] ~= "" then redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) end
-if redis.call("GET", KEYS[2]) == ARGV[1] then redis.call("DEL", KEYS[2]) end
-return 1`
+const WRITE_BEHIND = `for i = 1, #KEYS / 2 do
+  local token, wire, ms = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  if wire ~= "" then redis.call("SET", KEYS[2 * i - 1], wire, "PX", ms) end
+  if token ~= "" and redis.call("GET", KEYS[2 * i]) == token then redis.call("DEL", KEYS[2 * i]) end
+end
+return #KEYS / 2`
+
+/** L2 writes waiting for the writer; past this, new ones are dropped (counted). */
+const WRITE_BEHIND_CAPACITY = 10_000
+/** Writes per script call. */
+const MAX_BATCH_WRITES = 256
+
+/** One L2 write off the request path: an entry to store, a fill lock to release, or both. */
+interface PendingWrite {
+  readonly entryKey: string
+  readonly lockKey: string
+  /** "" when there is no lock to release. */
+  readonly token: string
+  readonly entry: CacheEntry<unknown> | undefined
+}
 
 /** The commands `defineCommand` adds (EVALSHA, falling back to EVAL once after a Redis restart). */
 interface CacheScripts {
   readonly mgReadOrLock: (...keysThenArgs: ReadonlyArray<string | number>) => Promise<ReadonlyArray<string | number>>
-  readonly mgRelease: (entry: string, lock: string, token: string, wire: string, entryMs: number) => Promise<number>
+  readonly mgWriteBehind: (...keysThenArgs: ReadonlyArray<string | number>) => Promise<number>
 }
 
 const InvalidationMessage = Schema.fromJsonString(
@@ -166,7 +184,7 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
       )
     const client = yield* open(connection)
     client.defineCommand("mgReadOrLock", { lua: READ_OR_LOCK })
-    client.defineCommand("mgRelease", { numberOfKeys: 2, lua: RELEASE })
+    client.defineCommand("mgWriteBehind", { lua: WRITE_BEHIND })
     const scripts = client as unknown as CacheScripts
     // Subscribing waits for the connection: its commands may queue.
     const subscriber = yield* open({
@@ -216,6 +234,32 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
 
     const missWithoutLock = { _tag: "Miss", token: undefined } as const
     const busy = { _tag: "Busy" } as const
+
+    // Writes off the request path (a loaded value and its lock, a refreshed
+    // value) wait here; one writer sends whatever has queued up as one script
+    // call, so a burst of loads costs Redis one command, not one each.
+    const pending = yield* Queue.dropping<PendingWrite>(WRITE_BEHIND_CAPACITY)
+    const droppedWrites = new Prom.Counter({
+      name: "cache_l2_writes_dropped_total",
+      help: "L2 writes dropped because the write-behind queue was full (Redis slow or down)",
+      registers: [registry]
+    })
+    const flush = (writes: ReadonlyArray<PendingWrite>) =>
+      Effect.clockWith((clock) => {
+        const now = clock.currentTimeMillisUnsafe()
+        const keys: Array<string> = []
+        const args: Array<string | number> = []
+        for (const w of writes) {
+          // An entry that expired while it waited is not written.
+          const live = w.entry !== undefined && w.entry.staleUntil > now ? w.entry : undefined
+          keys.push(w.entryKey, w.lockKey)
+          args.push(w.token, live === undefined ? "" : toWire(live), live === undefined ? 1 : live.staleUntil - now)
+        }
+        return command("writeBehind", () => scripts.mgWriteBehind(keys.length, ...keys, ...args)).pipe(Effect.ignore)
+      })
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(pending, 1, MAX_BATCH_WRITES), flush)))
+    // Shutting down: what is still queued is sent before the connection closes.
+    yield* Effect.addFinalizer(() => Effect.flatMap(Queue.clear(pending), (rest) => (rest.length === 0 ? Effect.void : flush(rest))))
 
     // Reads issued in one turn of the event loop (the L1 misses of concurrent
     // requests) are answered by one MGET: one command, one breaker call and
@@ -325,15 +369,12 @@ export const makeRedisRemoteCache = (options: RedisCacheOptions) =>
           }),
           Effect.orElseSucceed((): SharedRead<A> => missWithoutLock)
         ),
-      release: (kind, k, token, entry, now) =>
-        command("release", () =>
-          scripts.mgRelease(
-            key(kind, k),
-            lockKey(kind, k),
-            token,
-            entry === undefined ? "" : toWire(entry),
-            entry === undefined ? 1 : Math.max(1, entry.staleUntil - now)
-          )).pipe(Effect.ignore),
+      writeBehind: (kind, k, entry, token) =>
+        Effect.sync(() => {
+          if (entry === undefined && token === undefined) return
+          const queued = Queue.offerUnsafe(pending, { entryKey: key(kind, k), lockKey: lockKey(kind, k), token: token ?? "", entry })
+          if (!queued) droppedWrites.inc()
+        }),
       publish: (message) => command("publish", () => client.publish(channel, JSON.stringify(message))).pipe(Effect.ignore),
       subscribe: (handler) =>
         Effect.gen(function*() {

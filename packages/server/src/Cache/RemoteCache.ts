@@ -20,7 +20,7 @@ export type SharedRead<A> =
   | { readonly _tag: "Hit"; readonly entry: CacheEntry<A> }
   /**
    * L2 has no usable entry. `token` is set when this instance now holds the
-   * key's fill lock (release it with `release`); unset when Redis could not
+   * key's fill lock (released by `writeBehind`); unset when Redis could not
    * be asked, so the caller loads without a lock.
    */
   | { readonly _tag: "Miss"; readonly token: string | undefined }
@@ -48,8 +48,12 @@ export class RemoteCache extends Context.Service<RemoteCache, {
     now: number,
     lockTtl: Duration.Duration
   ) => Effect.Effect<SharedRead<A>>
-  /** Stores the loaded entry (none when the load failed) and releases the lock if it is still ours, in one round trip. */
-  readonly release: (kind: CacheKind, key: string, token: string, entry: CacheEntry<unknown> | undefined, now: number) => Effect.Effect<void>
+  /**
+   * Queues an L2 write off the request path: `entry` stored (none when a load
+   * failed) and the fill lock `token` released if it is still ours (none when
+   * no lock was taken). Returns at once; a writer sends what has queued up.
+   */
+  readonly writeBehind: (kind: CacheKind, key: string, entry: CacheEntry<unknown> | undefined, token: string | undefined) => Effect.Effect<void>
   readonly publish: (message: Invalidation) => Effect.Effect<void>
   /** Runs `handler` for every invalidation any instance publishes, for as long as the scope lives. */
   readonly subscribe: (handler: (message: Invalidation) => Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
@@ -70,7 +74,7 @@ export class RemoteCache extends Context.Service<RemoteCache, {
         deletePrefix: () => Effect.succeed(0)
       },
       readOrLock: () => Effect.succeed({ _tag: "Miss", token: undefined }),
-      release: () => Effect.void,
+      writeBehind: () => Effect.void,
       publish: () => Effect.void,
       subscribe: () => Effect.void,
       recordHits: () => Effect.void,

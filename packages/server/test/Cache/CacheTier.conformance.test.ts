@@ -336,10 +336,12 @@ const remoteFor = (namespace: string) =>
     return Context.get(context, RemoteCache)
   })
 
+const exists = (redis: Redis, key: string) => Effect.map(Effect.tryPromise(() => redis.exists(key)), (n) => n === 1)
+
 describe("Redis shared lock and batched reads", () => {
   const lockTtl = Duration.seconds(5)
 
-  it.live("read-or-lock: an absent key is locked for this reader, a second reader finds it busy; release stores the value and frees the lock", () =>
+  it.live("read-or-lock: an absent key is locked for this reader, a second reader finds it busy; the write behind stores the value and frees the lock", () =>
     Effect.gen(function*() {
       const namespace = randomNamespace("lockcycle")
       const remote = yield* remoteFor(namespace)
@@ -354,13 +356,19 @@ describe("Redis shared lock and batched reads", () => {
       assert.isAtMost(ttl, 5_000)
       assert.deepStrictEqual(yield* remote.readOrLock("daily", "600519.SH:1d", Text, now, lockTtl), { _tag: "Busy" })
 
-      // A release with another token stores nothing of the lock's: the lock stays.
-      yield* remote.release("daily", "600519.SH:1d", "not-the-holder", undefined, now)
+      // A release with another token (and a write of another key after it, to know both were sent) leaves the lock.
+      yield* remote.writeBehind("daily", "600519.SH:1d", undefined, "not-the-holder")
+      yield* remote.writeBehind("daily", "marker", text("sent", now), undefined)
+      yield* waitUntil(exists(redis, `${namespace}:daily:marker`), { within: "5 seconds", every: "10 millis", message: () => "the writes were never sent" })
       assert.strictEqual(yield* Effect.tryPromise(() => redis.exists(`${namespace}:lock:daily:600519.SH:1d`)), 1)
 
       const stored = text("the bars", now)
-      yield* remote.release("daily", "600519.SH:1d", token!, stored, now)
-      assert.strictEqual(yield* Effect.tryPromise(() => redis.exists(`${namespace}:lock:daily:600519.SH:1d`)), 0)
+      yield* remote.writeBehind("daily", "600519.SH:1d", stored, token!)
+      yield* waitUntil(Effect.map(exists(redis, `${namespace}:lock:daily:600519.SH:1d`), (b) => !b), {
+        within: "5 seconds",
+        every: "10 millis",
+        message: () => "the lock was never released"
+      })
       const after = yield* remote.readOrLock("daily", "600519.SH:1d", Text, now, lockTtl)
       assert.strictEqual(after._tag, "Hit")
       assert.deepStrictEqual(after._tag === "Hit" ? after.entry : undefined, stored)
@@ -378,8 +386,12 @@ describe("Redis shared lock and batched reads", () => {
       const now = Date.now()
       const first = yield* remote.readOrLock("quote", "AAPL.US", Text, now, lockTtl)
       assert.strictEqual(first._tag, "Miss")
-      yield* remote.release("quote", "AAPL.US", first._tag === "Miss" ? first.token! : "", undefined, now)
-      assert.deepStrictEqual(yield* scanKeys(redis, `${namespace}:`), [], "no entry and no lock remain")
+      yield* remote.writeBehind("quote", "AAPL.US", undefined, first._tag === "Miss" ? first.token! : "")
+      yield* waitUntil(Effect.map(scanKeys(redis, `${namespace}:`), (keys) => keys.length === 0), {
+        within: "5 seconds",
+        every: "10 millis",
+        message: () => "the lock was never released"
+      })
 
       const short = yield* remote.readOrLock("quote", "MSFT.US", Text, now, Duration.millis(50))
       assert.strictEqual(short._tag, "Miss")

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { type CacheEntry, codecOf } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
@@ -348,12 +348,13 @@ describe("MarketCache", () => {
         tier: {
           level: "l2",
           get: () => Effect.succeed(Option.none()),
-          set: (_kind, _key, entry, now) => Effect.sync(() => void written.push({ entry, now })),
+          set: () => Effect.void,
           delete: () => Effect.void,
           deletePrefix: () => Effect.succeed(0)
         },
         readOrLock: () => Effect.succeed({ _tag: "Miss", token: undefined }),
-        release: () => Effect.void,
+        writeBehind: (_kind, _key, entry) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void (entry !== undefined && written.push({ entry, now })))),
         publish: () => Effect.void,
         subscribe: () => Effect.void,
         recordHits: () => Effect.void,
@@ -454,7 +455,9 @@ describe("MarketCache: single and batch loads of one key, and the cluster lock",
           deletePrefix: () => Effect.succeed(0)
         },
         readOrLock: <A>() => Effect.sync(() => reads[Math.min(next++, reads.length - 1)] as unknown as SharedRead<A>),
-        release: (_kind, _key, token, entry) => Effect.sync(() => void released.push({ token, value: entry?.value })),
+        // Only writes that release a lock are recorded.
+        writeBehind: (_kind, _key, entry, token) =>
+          Effect.sync(() => void (token !== undefined && released.push({ token, value: entry?.value }))),
         publish: () => Effect.void,
         subscribe: () => Effect.void,
         recordHits: () => Effect.void,

@@ -109,10 +109,16 @@ describe("Redis outage", () => {
       assert.strictEqual(yield* m("cache_l2_up"), 1)
       assert.strictEqual(messages(instance, BACK).length, 1)
       assert.strictEqual(messages(instance, UNAVAILABLE).length, 1)
-      // From now on every new entry goes to Redis, without a single failed command.
+      // From now on every new entry goes to Redis (written behind the answer), without a single failed command.
       const errorsAfter = yield* m("cache_l2_errors_total")
+      yield* Effect.sleep("100 millis")
       const keysBefore = (yield* scanKeys(redis, `${namespace}:daily:`)).length
       for (let i = 0; i < 3; i++) assert.strictEqual((yield* instance.getJson(coldUrl(symbols[i]!, n++))).status, 200)
+      yield* waitUntil(Effect.map(scanKeys(redis, `${namespace}:daily:`), (keys) => keys.length >= keysBefore + 3), {
+        within: "5 seconds",
+        every: "20 millis",
+        message: () => "the three new entries were not all written to Redis"
+      })
       assert.strictEqual((yield* scanKeys(redis, `${namespace}:daily:`)).length, keysBefore + 3)
       assert.strictEqual(yield* m("cache_l2_errors_total"), errorsAfter)
     }), 60_000)
