@@ -2,6 +2,7 @@ import { Clock, Config, Context, Deferred, Duration, Effect, Exit, FiberSet, Lay
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { RequestFacts } from "../Observability/RequestFacts.ts"
+import { talliedCounter } from "../Observability/TalliedCounter.ts"
 import { type CacheCodec, type CacheEntry, entryKey } from "./CacheEntry.ts"
 import { type CacheKind, cacheKinds, type CachePolicies, CachePoliciesConfig, defaultPolicies, jittered } from "./CachePolicy.ts"
 import { MemoryTier } from "./MemoryTier.ts"
@@ -98,20 +99,20 @@ export class MarketCache extends Context.Service<MarketCache, {
       const remote = yield* RemoteCache
       const instance = crypto.randomUUID()
       const labelNames = ["level", "policy"] as const
-      const hits = new Prom.Counter({ name: "cache_hits_total", help: "Lookups a tier answered (fresh or stale)", labelNames, registers: [registry] })
-      const misses = new Prom.Counter({ name: "cache_misses_total", help: "Lookups a tier could not answer", labelNames, registers: [registry] })
-      const evictions = new Prom.Counter({ name: "cache_evictions_total", help: "Entries dropped to stay within the L1 bounds", labelNames, registers: [registry] })
-      const stale = new Prom.Counter({ name: "cache_stale_served_total", help: "Stale entries served within their grace period", labelNames, registers: [registry] })
+      const hits = talliedCounter({ name: "cache_hits_total", help: "Lookups a tier answered (fresh or stale)", labelNames, registers: [registry] })
+      const misses = talliedCounter({ name: "cache_misses_total", help: "Lookups a tier could not answer", labelNames, registers: [registry] })
+      const evictions = talliedCounter({ name: "cache_evictions_total", help: "Entries dropped to stay within the L1 bounds", labelNames, registers: [registry] })
+      const stale = talliedCounter({ name: "cache_stale_served_total", help: "Stale entries served within their grace period", labelNames, registers: [registry] })
       const refreshes = new Prom.Counter({ name: "cache_refreshes_total", help: "Background refreshes of stale entries", labelNames: ["policy", "outcome"], registers: [registry] })
       const loads = new Prom.Counter({ name: "cache_loads_total", help: "Loader runs after a miss in every tier", labelNames: ["policy", "outcome"], registers: [registry] })
-      const joined = new Prom.Counter({ name: "cache_single_flight_joined_total", help: "Misses that waited for a load already running", labelNames: ["policy", "scope"], registers: [registry] })
-      // Children bound once: a lookup increments a counter without hashing label objects.
+      const joined = talliedCounter({ name: "cache_single_flight_joined_total", help: "Misses that waited for a load already running", labelNames: ["policy", "scope"], registers: [registry] })
+      // Tallies bound once per label set: a lookup adds to a number, hashing no labels.
       const counters = perKind((policy) => ({
-        l1: { hit: hits.labels({ level: "l1", policy }), miss: misses.labels({ level: "l1", policy }), stale: stale.labels({ level: "l1", policy }) },
-        l2: { hit: hits.labels({ level: "l2", policy }), miss: misses.labels({ level: "l2", policy }), stale: stale.labels({ level: "l2", policy }) },
-        evicted: evictions.labels({ level: "l1", policy }),
-        joinedProcess: joined.labels({ policy, scope: "process" }),
-        joinedCluster: joined.labels({ policy, scope: "cluster" })
+        l1: { hit: hits.tally({ level: "l1", policy }), miss: misses.tally({ level: "l1", policy }), stale: stale.tally({ level: "l1", policy }) },
+        l2: { hit: hits.tally({ level: "l2", policy }), miss: misses.tally({ level: "l2", policy }), stale: stale.tally({ level: "l2", policy }) },
+        evicted: evictions.tally({ level: "l1", policy }),
+        joinedProcess: joined.tally({ policy, scope: "process" }),
+        joinedCluster: joined.tally({ policy, scope: "cluster" })
       }))
       const lookupSpan = perKind((policy) => ({ attributes: { "cache.policy": policy } }))
       const memory = new MemoryTier({ maxEntries: options.maxEntries, maxBytes: options.maxBytes })
