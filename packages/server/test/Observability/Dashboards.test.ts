@@ -114,15 +114,18 @@ const stringList = (inner: string) => [...inner.matchAll(/["'`]([^"'`]+)["'`]/g)
 
 /**
  * Every `new Prom.Counter|Gauge|Histogram|Summary({ name: "…", labelNames })`
+ * (or `talliedCounter({ … })`, a Counter)
  * in a TypeScript source text. `labelNames` may be inline or a `const` array
  * of the same file; anything else leaves the labels unknown.
  */
 const metricsInSource = (text: string): Array<MetricDef> =>
-  [...text.matchAll(/new\s+Prom\.(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{/g)].map((match) => {
+  [...text.matchAll(/(?:new\s+Prom\.(Counter|Gauge|Histogram|Summary)|talliedCounter)\s*(?:<[^>]*>)?\s*\(\s*\{/g)].flatMap((match): Array<MetricDef> => {
     const object = balancedObject(text, match.index + match[0].length - 1)
     const name = /\bname:\s*["'`]([a-zA-Z_:][a-zA-Z0-9_:]*)["'`]/.exec(object)?.[1]
+    // TalliedCounter.ts builds its Counter from the caller's configuration: its callers carry the names.
+    if (name === undefined && /^\{\s*\.\.\.configuration\b/.test(object)) return []
     if (name === undefined) throw new Error(`a Prom metric without a literal name: ${object.slice(0, 80)}`)
-    const type = match[1]!.toLowerCase() as MetricType
+    const type = (match[1] ?? "Counter").toLowerCase() as MetricType
     const inline = /\blabelNames:\s*\[([^\]]*)\]/.exec(object)
     const reference = /\blabelNames:\s*([A-Za-z_$][\w$]*)/.exec(object)?.[1] ?? (/\blabelNames\s*[,}\n]/.test(object) ? "labelNames" : undefined)
     const resolve = (id: string) => {
@@ -131,7 +134,7 @@ const metricsInSource = (text: string): Array<MetricDef> =>
       return last === undefined ? undefined : stringList(last[1]!)
     }
     const labels = inline !== null ? stringList(inline[1]!) : reference !== undefined ? resolve(reference) : []
-    return { name, type, labels }
+    return [{ name, type, labels }]
   })
 
 /**

@@ -293,7 +293,7 @@ const catalogue = async (): Promise<Map<string, Series>> => {
   }
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, "utf8")
-    for (const match of text.matchAll(/new\s+Prom\.(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{/g)) {
+    for (const match of text.matchAll(/(?:new\s+Prom\.(Counter|Gauge|Histogram|Summary)|talliedCounter)\s*(?:<[^>]*>)?\s*\(\s*\{/g)) {
       const object = balancedObject(text, match.index + match[0].length - 1)
       const name = /\bname:\s*["'`]([a-zA-Z_:][a-zA-Z0-9_:]*)["'`]/.exec(object)?.[1]
       if (name === undefined) continue
@@ -302,7 +302,7 @@ const catalogue = async (): Promise<Map<string, Series>> => {
       const resolved = reference === undefined
         ? []
         : stringList([...text.slice(0, match.index).matchAll(new RegExp(`const\\s+${reference}\\s*=\\s*\\[([^\\]]*)\\]`, "g"))].at(-1)?.[1] ?? "")
-      add(name, match[1]!.toLowerCase(), inline !== null ? stringList(inline[1]!) : resolved)
+      add(name, (match[1] ?? "Counter").toLowerCase(), inline !== null ? stringList(inline[1]!) : resolved)
     }
   }
   // prom-client's process metrics, as collectDefaultMetrics registers them on this platform.
