@@ -32,7 +32,6 @@ export interface CacheTier {
 
 /** A MemoryTier group per namespace and kind: entry `<namespace>:<kind>:<key>` is (`<namespace>:<kind>`, key). */
 export const memoryGroup = (namespace: string, kind: CacheKind) => `${namespace}:${kind}`
-const group = memoryGroup
 
 /** The L1 tier over a `MemoryTier`; `onEvict` hears how many entries each write pushed out. */
 export const memoryCacheTier = (
@@ -42,14 +41,14 @@ export const memoryCacheTier = (
 ): CacheTier => ({
   level: "l1",
   get: <A>(kind: CacheKind, key: string, _codec: CacheCodec<A>, now: number) =>
-    Effect.sync(() => Option.fromNullishOr(memory.get<A>(group(namespace, kind), key, now))),
+    Effect.sync(() => Option.fromNullishOr(memory.get<A>(memoryGroup(namespace, kind), key, now))),
   set: (kind, key, entry, now) =>
     Effect.sync(() => {
       // An entry already past its grace would only push out live ones.
       if (entry.staleUntil <= now) return
-      const evicted = memory.set(group(namespace, kind), key, entry)
+      const evicted = memory.set(memoryGroup(namespace, kind), key, entry)
       if (evicted > 0) onEvict(kind, evicted)
     }),
-  delete: (kind, key) => Effect.sync(() => void memory.delete(group(namespace, kind), key)),
-  deletePrefix: (kind, prefix) => Effect.sync(() => memory.deletePrefix(group(namespace, kind), prefix))
+  delete: (kind, key) => Effect.sync(() => void memory.delete(memoryGroup(namespace, kind), key)),
+  deletePrefix: (kind, prefix) => Effect.sync(() => memory.deletePrefix(memoryGroup(namespace, kind), prefix))
 })

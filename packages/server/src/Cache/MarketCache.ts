@@ -46,6 +46,9 @@ interface Filled<A> {
   readonly stale: boolean
 }
 
+/** An L2 read that did not find the key: what a fill starts from. */
+type SharedMiss = Exclude<SharedRead<never>, { readonly _tag: "Hit" }>
+
 // A single fill always answers Some; a batch load answers None for a key it did not return.
 type Pending<A, E> = Deferred.Deferred<Option.Option<Filled<A>>, E>
 
@@ -244,7 +247,6 @@ export class MarketCache extends Context.Service<MarketCache, {
         Effect.gen(function*() {
           const exit = yield* Effect.exit(load)
           loads.inc({ policy: spec.kind, outcome: Exit.isSuccess(exit) ? "success" : "failure" })
-          const now = yield* Clock.currentTimeMillis
           if (Exit.isSuccess(exit)) {
             const entry = yield* newEntry(spec, exit.value)
             l1Set(spec.kind, spec.key, entry)
@@ -254,7 +256,7 @@ export class MarketCache extends Context.Service<MarketCache, {
           yield* remote.writeBehind(spec.kind, spec.key, undefined, token)
           const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
           if (failure !== undefined && loadOptions?.negative?.(failure.error as E)) {
-            const until = now + Duration.toMillis(options.negativeTtl)
+            const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.negativeTtl)
             negatives.set(spec.kind, spec.key, { value: failure.error, json: "", freshUntil: until, staleUntil: until })
           }
           return yield* Effect.failCause(exit.cause)
@@ -279,10 +281,9 @@ export class MarketCache extends Context.Service<MarketCache, {
         spec: CacheSpec<A>,
         load: Effect.Effect<A, E, R>,
         loadOptions: LoadOptions<E> | undefined,
-        read: SharedRead<A>
+        read: SharedMiss
       ): Effect.Effect<Filled<A>, E, R> => {
         if (read._tag === "Miss") return loadAndStore(spec, load, loadOptions, read.token)
-        if (read._tag === "Hit") return Effect.clockWith((clock) => theirs(spec, load, read.entry, clock.currentTimeMillisUnsafe()))
         return Effect.flatMap(awaitHolder(spec), (waited) => {
           if (waited._tag === "Hit") return Effect.clockWith((clock) => theirs(spec, load, waited.entry, clock.currentTimeMillisUnsafe()))
           return loadAndStore(spec, load, loadOptions, waited._tag === "Miss" ? waited.token : undefined)
@@ -307,7 +308,7 @@ export class MarketCache extends Context.Service<MarketCache, {
         return Effect.succeed(filled.value)
       }
 
-      const missWithoutLock: SharedRead<never> = { _tag: "Miss", token: undefined }
+      const missWithoutLock: SharedMiss = { _tag: "Miss", token: undefined }
 
       /**
        * One fill per key per process: later misses wait for the first. The
@@ -318,7 +319,7 @@ export class MarketCache extends Context.Service<MarketCache, {
         spec: CacheSpec<A>,
         load: Effect.Effect<A, E, R>,
         loadOptions: LoadOptions<E> | undefined,
-        read: SharedRead<A>,
+        read: SharedMiss,
         span: Tracer.Span,
         facts: RequestFacts
       ): Effect.Effect<A, E, R> =>

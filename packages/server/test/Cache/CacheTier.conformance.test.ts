@@ -254,7 +254,8 @@ conformance("memory", {
 // The Redis tier (L2) against TEST_REDIS_URL: each namespace gets its own
 // RedisRemoteCache layer; its keys are deleted when the test ends.
 // ---------------------------------------------------------------------------
-const redisTier = (namespace: string) =>
+/** The shared tier of one namespace on TEST_REDIS_URL; its keys are deleted when the test ends. */
+const remoteFor = (namespace: string) =>
   Effect.gen(function*() {
     yield* Effect.addFinalizer(() => deleteNamespace(testRedisUrl, namespace).pipe(Effect.ignore))
     const context = yield* Layer.build(
@@ -262,7 +263,12 @@ const redisTier = (namespace: string) =>
         Layer.provide(MetricsRegistry.layerTest)
       )
     )
-    const tier = Context.get(context, RemoteCache).tier
+    return Context.get(context, RemoteCache)
+  })
+
+const redisTier = (namespace: string) =>
+  Effect.gen(function*() {
+    const tier = (yield* remoteFor(namespace)).tier
     // The layer is built before its connection is up (see the test below): wait until the tier answers.
     yield* waitUntil(Effect.isSuccess(tier.get("quote", "__ready__", Text, Date.now())), {
       within: "5 seconds",
@@ -325,17 +331,6 @@ describe("Redis tier specifics", () => {
 // The shared lock on real Redis: READ_OR_LOCK and RELEASE (RedisRemoteCache.ts),
 // and the batching of concurrent reads into one script call or one MGET.
 // ---------------------------------------------------------------------------
-const remoteFor = (namespace: string) =>
-  Effect.gen(function*() {
-    yield* Effect.addFinalizer(() => deleteNamespace(testRedisUrl, namespace).pipe(Effect.ignore))
-    const context = yield* Layer.build(
-      RedisRemoteCache.layer({ url: Redacted.make(testRedisUrl), namespace, timeout: Duration.seconds(2) }).pipe(
-        Layer.provide(MetricsRegistry.layerTest)
-      )
-    )
-    return Context.get(context, RemoteCache)
-  })
-
 const exists = (redis: Redis, key: string) => Effect.map(Effect.tryPromise(() => redis.exists(key)), (n) => n === 1)
 
 describe("Redis shared lock and batched reads", () => {
@@ -395,7 +390,11 @@ describe("Redis shared lock and batched reads", () => {
 
       const short = yield* remote.readOrLock("quote", "MSFT.US", Text, now, Duration.millis(50))
       assert.strictEqual(short._tag, "Miss")
-      yield* Effect.sleep("120 millis")
+      yield* waitUntil(Effect.map(exists(redis, `${namespace}:lock:quote:MSFT.US`), (held) => !held), {
+        within: "5 seconds",
+        every: "10 millis",
+        message: () => "the 50 ms lock never expired"
+      })
       const again = yield* remote.readOrLock("quote", "MSFT.US", Text, now, lockTtl)
       assert.strictEqual(again._tag, "Miss", "the holder's lock expired, so the next reader holds it")
       assert.notStrictEqual(again._tag === "Miss" ? again.token : undefined, short._tag === "Miss" ? short.token : undefined)

@@ -111,7 +111,16 @@ describe("Redis outage", () => {
       assert.strictEqual(messages(instance, UNAVAILABLE).length, 1)
       // From now on every new entry goes to Redis (written behind the answer), without a single failed command.
       const errorsAfter = yield* m("cache_l2_errors_total")
-      yield* Effect.sleep("100 millis")
+      // The writes of the requests above have landed once two scans a poll apart agree.
+      let lastCount = -1
+      yield* waitUntil(
+        Effect.map(scanKeys(redis, `${namespace}:daily:`), (keys) => {
+          const settled = keys.length === lastCount
+          lastCount = keys.length
+          return settled
+        }),
+        { within: "5 seconds", every: "50 millis", message: () => "the entries written so far never settled" }
+      )
       const keysBefore = (yield* scanKeys(redis, `${namespace}:daily:`)).length
       for (let i = 0; i < 3; i++) assert.strictEqual((yield* instance.getJson(coldUrl(symbols[i]!, n++))).status, 200)
       yield* waitUntil(Effect.map(scanKeys(redis, `${namespace}:daily:`), (keys) => keys.length >= keysBefore + 3), {
