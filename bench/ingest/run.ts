@@ -295,7 +295,7 @@ const withSql = <A>(store: StoreRuntime, f: (sql: SqlClient.SqlClient) => Effect
 // The data set
 
 const pickSymbols = (n: number): ReadonlyArray<string> => {
-  const universe = simulatedUniverse().filter((i) => i.listed_date < FROM && (i.delisted_date === null || i.delisted_date > TO))
+  const universe = simulatedUniverse().filter((i) => i.listed_date !== null && i.listed_date < FROM && i.kind !== "index" && (i.delisted_date === null || i.delisted_date > TO))
   if (n > universe.length) throw new Error(`BENCH_INGEST_SYMBOLS=${n}: the simulated universe has ${universe.length} symbols listed through ${FROM}…${TO}`)
   // Evenly spaced over the sorted universe: a mix of SH, SZ and US listings.
   return Array.from({ length: n }, (_, i) => universe[Math.floor((i * universe.length) / n)]!.symbol)

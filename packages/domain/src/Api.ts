@@ -5,10 +5,11 @@ import { BarSeries } from "./Bar.ts"
 import { DateString } from "./CalendarDate.ts"
 import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
 import { IndicatorName, IndicatorSeries } from "./Indicator.ts"
-import { Instrument, InstrumentPage } from "./Instrument.ts"
+import { Instrument, InstrumentKind, InstrumentPage } from "./Instrument.ts"
 import { Adjust, Interval } from "./Interval.ts"
 import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
 import { BarLineage } from "./Lineage.ts"
+import { MarketOverview } from "./MarketOverview.ts"
 import { QuoteList } from "./Quote.ts"
 import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
@@ -48,7 +49,10 @@ export class InstrumentsGroup extends HttpApiGroup.make("instruments")
     HttpApiEndpoint.get("list", "/instruments", {
       query: {
         market: Schema.optionalKey(Market),
-        q: Schema.optionalKey(Query.annotate({ description: "matches symbol or name, case-insensitive" })),
+        kind: Schema.optionalKey(InstrumentKind),
+        q: Schema.optionalKey(Query.annotate({
+          description: "code prefix, name substring, pinyin initials or full pinyin (gzmt, guizhoumaotai → 贵州茅台), English names; ranked by relevance"
+        })),
         limit: Schema.optionalKey(intBetween("limit", 1, 1000).annotate({ description: "default 100" })),
         offset: Schema.optionalKey(intBetween("offset", 0, 1_000_000).annotate({ description: "default 0" }))
       },
@@ -58,7 +62,7 @@ export class InstrumentsGroup extends HttpApiGroup.make("instruments")
     HttpApiEndpoint.get("get", "/instruments/:symbol", {
       params: { symbol: Symbol },
       success: Instrument,
-      error: UnknownSymbol
+      error: [UnknownSymbol, DataUnavailable]
     }).annotate(OpenApi.Summary, "One instrument")
   )
   .prefix("/v1")
@@ -69,8 +73,11 @@ export class QuotesGroup extends HttpApiGroup.make("quotes")
     HttpApiEndpoint.get("list", "/quotes", {
       query: { symbols: SymbolList },
       success: QuoteList,
-      error: [InvalidRequest, UnknownSymbol, DataUnavailable]
-    }).annotate(OpenApi.Summary, "Latest quote per symbol")
+      error: [InvalidRequest, NoData, DataUnavailable]
+    }).annotate(
+      OpenApi.Summary,
+      "Latest quote per symbol; symbols without one are listed in `missing` with a reason (404 only when none has a quote, 503 only when providers failed)"
+    )
   )
   .prefix("/v1")
 {}
@@ -139,6 +146,20 @@ export class IndicatorsGroup extends HttpApiGroup.make("indicators")
       success: IndicatorSeries,
       error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
     }).annotate(OpenApi.Summary, "Technical indicator series: sma, ema, macd 12/26/9, rsi (Wilder), boll 20/2")
+  )
+  .prefix("/v1")
+{}
+
+export class MarketGroup extends HttpApiGroup.make("market")
+  .add(
+    HttpApiEndpoint.get("overview", "/market/overview", {
+      query: { market: Market },
+      success: MarketOverview,
+      error: [InvalidRequest, DataUnavailable]
+    }).annotate(
+      OpenApi.Summary,
+      "Market overview: index quotes, breadth, limit up/down, turnover, top movers, market status"
+    )
   )
   .prefix("/v1")
 {}
@@ -235,6 +256,7 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(QuotesGroup)
   .add(BarsGroup)
   .add(IndicatorsGroup)
+  .add(MarketGroup)
   .add(SourcesGroup)
   .add(LineageGroup)
   .add(AdminGroup)

@@ -22,4 +22,20 @@ export const Quote = Schema.Struct({
 }).annotate({ identifier: "Quote" })
 export type Quote = typeof Quote.Type
 
-export const QuoteList = Schema.Struct({ quotes: Schema.Array(Quote) }).annotate({ identifier: "QuoteList" })
+/** Why a requested symbol has no quote in an answer. */
+export const MissingReason = Schema.Literals(["not_found", "unavailable"]).annotate({
+  description: "not_found: no provider has a quote for it (asking again will not help); unavailable: the providers that could answer failed (try again shortly)"
+})
+export type MissingReason = typeof MissingReason.Type
+
+export const MissingQuote = Schema.Struct({
+  symbol: Symbol,
+  reason: MissingReason,
+  msg: Schema.String
+}).annotate({ identifier: "MissingQuote" })
+export type MissingQuote = typeof MissingQuote.Type
+
+export const QuoteList = Schema.Struct({
+  quotes: Schema.Array(Quote),
+  missing: Schema.Array(MissingQuote).annotate({ description: "requested symbols without a quote, each with its reason" })
+}).annotate({ identifier: "QuoteList" })

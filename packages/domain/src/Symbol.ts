@@ -10,12 +10,13 @@ export type Market = typeof Market.Type
 
 export const marketOf = (exchange: Exchange): Market => (exchange === "US" ? "US" : "CN")
 
-// A-share codes are six digits; US tickers are letters with an optional
-// class suffix written with a hyphen (BRK-B), as Yahoo and Nasdaq do.
-const symbolPattern = /^(?:\d{6}\.(?:SH|SZ)|[A-Z][A-Z0-9]{0,5}(?:-[A-Z])?\.US)$/
+// A-share codes are six digits (SH 000xxx and SZ 399xxx are indices); US
+// tickers are letters with an optional class suffix written with a hyphen
+// (BRK-B), as Yahoo does; US indices keep Yahoo's caret (^GSPC.US).
+const symbolPattern = /^(?:\d{6}\.(?:SH|SZ)|[A-Z][A-Z0-9]{0,5}(?:-[A-Z])?\.US|\^[A-Z]{2,6}\.US)$/
 
 const symbolHelp =
-  "use CODE.EXCHANGE with exchange SH, SZ or US, e.g. 600519.SH, 000001.SZ or AAPL.US"
+  "use CODE.EXCHANGE with exchange SH, SZ or US, e.g. 600519.SH, 000001.SZ, AAPL.US or the index ^GSPC.US"
 
 /**
  * A listing identifier `CODE.EXCHANGE`. Decoding trims and upper-cases, so
@@ -26,7 +27,7 @@ export const Symbol = Schema.String.pipe(
     Schema.String.check(
       Schema.makeFilter((s) => symbolPattern.test(s) || `'${s}' is not a symbol: ${symbolHelp}`, {
         title: "symbol",
-        description: "CODE.EXCHANGE, e.g. 600519.SH, 000001.SZ, AAPL.US"
+        description: "CODE.EXCHANGE, e.g. 600519.SH, 000001.SZ, AAPL.US; indices 000001.SH, 399001.SZ, ^GSPC.US"
       })
     ),
     {

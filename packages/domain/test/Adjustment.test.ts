@@ -41,11 +41,23 @@ describe("adjustDailyBars", () => {
     assert.deepStrictEqual([out[0]!.open, out[0]!.high, out[0]!.low], [99, 100.25, 98.875])
   })
 
-  it("keeps volume, amount, date and the suspended flag as traded", () => {
+  it("keeps amount, date and the suspended flag as traded; without splits, volume too", () => {
     for (const adjust of ["none", "qfq", "hfq"] as const) {
       const out = adjustDailyBars(split, adjust, 4)
       assert.deepStrictEqual(out.map((b) => [b.date, b.volume, b.amount, b.suspended]), split.map((b) => [b.date, b.volume, b.amount, b.suspended]))
     }
+  })
+
+  it("volume follows the splits (as Yahoo's): qfq in today's shares, hfq in the first day's; turnover unchanged", () => {
+    const splits = [{ exDate: "2024-03-04", ratio: 4 }]
+    const qfq = adjustDailyBars(split, "qfq", 4, splits)
+    assert.deepStrictEqual(qfq.map((b) => b.volume), [4_000, 10_000, 10_000, 0])
+    const hfq = adjustDailyBars(split, "hfq", 4, splits)
+    assert.deepStrictEqual(hfq.map((b) => b.volume), [1_000, 2_500, 2_500, 0])
+    // Price × volume is still about the turnover on both sides of the split.
+    assert.closeTo(qfq[0]!.close * qfq[0]!.volume, split[0]!.amount, split[0]!.amount * 0.01)
+    assert.deepStrictEqual(qfq.map((b) => b.amount), split.map((b) => b.amount))
+    assert.deepStrictEqual(adjustDailyBars(split, "none", 4, splits).map((b) => b.volume), split.map((b) => b.volume))
   })
 
   it("rounds adjusted prices to 4 decimals", () => {

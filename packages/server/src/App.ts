@@ -1,5 +1,5 @@
 import type { PgClient } from "@effect/sql-pg"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import { MarketCache } from "./Cache/MarketCache.ts"
 import { Popularity } from "./Cache/Popularity.ts"
@@ -13,6 +13,7 @@ import { DailySync } from "./Jobs/DailySync.ts"
 import * as IntegrityCheck from "./Jobs/IntegrityCheck.ts"
 import { IntradayRefresh } from "./Jobs/IntradayRefresh.ts"
 import { JobLock } from "./Jobs/JobLock.ts"
+import { ListingRefresh } from "./Jobs/ListingRefresh.ts"
 import { JobRunner } from "./Jobs/JobRunner.ts"
 import * as MarketSchedule from "./Jobs/MarketSchedule.ts"
 import { Retention } from "./Jobs/Retention.ts"
@@ -22,11 +23,13 @@ import { DailyHistory } from "./MarketData/DailyHistory.ts"
 import { IngestMetrics } from "./MarketData/IngestMetrics.ts"
 import { IntradayHistory } from "./MarketData/IntradayHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
+import { Overview } from "./MarketData/MarketOverview.ts"
 import * as Prewarm from "./MarketData/Prewarm.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
 import * as Tracing from "./Observability/Tracing.ts"
 import type { QualityValidator } from "./Quality/QualityValidator.ts"
+import { DataWorld } from "./Sources/DataWorld.ts"
 import type { MarketDataSource } from "./Sources/MarketDataSource.ts"
 import type { SourceRouter } from "./Sources/SourceRouter.ts"
 import * as Sources from "./Sources/SourcesLayer.ts"
@@ -38,11 +41,13 @@ import { InstrumentRepo } from "./Store/InstrumentRepo.ts"
 import { IntradayRepo } from "./Store/IntradayRepo.ts"
 import { QuarantineRepo } from "./Store/QuarantineRepo.ts"
 import * as StoreMetrics from "./Store/StoreMetrics.ts"
+import { claimWorld } from "./Store/StoreWorld.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
   readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, E>
-  readonly source: Layer.Layer<MarketDataSource | SourceRouter, E, TradingCalendars | MetricsRegistry>
+  /** The providers behind the router, and the world (demo or real) they serve. */
+  readonly source: Layer.Layer<MarketDataSource | SourceRouter | DataWorld, E, TradingCalendars | MetricsRegistry>
   readonly cache: Layer.Layer<MarketCache | RemoteCache | Popularity, E, MetricsRegistry>
   /** Daily history with its quality validator. */
   readonly history: Layer.Layer<
@@ -51,7 +56,7 @@ export interface AppParts<E> {
     TradingCalendars | DailyBarRepo | QuarantineRepo | MarketDataSource | MarketCache | MetricsRegistry | IngestMetrics
   >
   /** Which jobs run by themselves, and when. */
-  readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | TradingCalendars>
+  readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | ListingRefresh | TradingCalendars>
   readonly calendars: Layer.Layer<TradingCalendars, E>
   readonly metrics: Layer.Layer<MetricsRegistry, E>
 }
@@ -74,8 +79,14 @@ export const services = <E>(parts: AppParts<E>) => {
     Layer.provideMerge(parts.database)
   )
   const core = Layer.mergeAll(store, parts.source, parts.cache, IngestMetrics.layer).pipe(Layer.provideMerge(base))
-  const reads = MarketData.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layer, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),
+  // Before anything reads or writes: a store holds one world, demo or real.
+  const oneWorld = Layer.effectDiscard(Effect.gen(function*() {
+    const { sources, world } = yield* DataWorld
+    yield* claimWorld(world, sources)
+  }))
+  const reads = Layer.merge(MarketData.layer, Overview.layer).pipe(
+    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layerConfig, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),
+    Layer.provideMerge(oneWorld),
     Layer.provideMerge(core)
   )
   const runner = JobRunner.layer.pipe(Layer.provideMerge(JobLock.layer))
@@ -85,7 +96,8 @@ export const services = <E>(parts: AppParts<E>) => {
     DailySync.layerConfig,
     IntradayRefresh.layer,
     Retention.layerConfig,
-    Prewarm.Prewarm.layerConfig
+    Prewarm.Prewarm.layerConfig,
+    ListingRefresh.layer
   ).pipe(Layer.provideMerge(engine))
   return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(reads))
 }

@@ -61,7 +61,7 @@ describe("the service process", () => {
         Effect.timeout("10 seconds")
       )
       service.child.kill("SIGTERM")
-      assert.strictEqual(yield* Fiber.join(inFlight), 200)
+      assert.strictEqual(yield* Fiber.join(inFlight), 200, service.lines.slice(-12).join("\n"))
       assert.strictEqual(yield* service.exited, 0)
     }), { timeout: 90_000 })
 

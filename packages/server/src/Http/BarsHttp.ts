@@ -11,6 +11,7 @@ import { joinJson, jsonEncoder } from "./EncodedJson.ts"
 const BATCH_CONCURRENCY = 8
 
 const decodeSymbol = Schema.decodeUnknownEffect(Symbol)
+const statusOf = { InvalidRequest: 400, UnknownSymbol: 404, NoData: 404, DataUnavailable: 503 } as const
 const dataKey = Buffer.from(`"data":`)
 const closeBrace = Buffer.from("}")
 
@@ -43,10 +44,8 @@ export const BarsHttp = HttpApiBuilder.group(
                   to: payload.to,
                   adjust: payload.adjust ?? "none"
                 }).pipe(
-                  Effect.mapError((e) => ({
-                    code: e._tag === "UnknownSymbol" ? 404 : e._tag === "DataUnavailable" ? 503 : 400,
-                    msg: e.message
-                  }))
+                  // The status the single GET would answer for the same error.
+                  Effect.mapError((e) => ({ code: statusOf[e._tag], msg: e.message }))
                 )
               ),
               Effect.flatMap(json.bytes),

@@ -7,6 +7,7 @@ import { createServer } from "node:http"
 import * as AdminAuth from "./AdminAuth.ts"
 import { AdminHttp } from "./AdminHttp.ts"
 import { LineageHttp } from "./LineageHttp.ts"
+import { MarketHttp } from "./MarketHttp.ts"
 import { BarsHttp } from "./BarsHttp.ts"
 import { HttpMetrics } from "./HttpMetrics.ts"
 import { IndicatorsHttp } from "./IndicatorsHttp.ts"
@@ -19,7 +20,7 @@ import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp]),
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, MarketHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp]),
   Layer.provide(AdminAuth.layerConfig)
 )
 

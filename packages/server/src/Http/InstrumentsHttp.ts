@@ -10,7 +10,7 @@ export const InstrumentsHttp = HttpApiBuilder.group(
     const catalog = yield* InstrumentCatalog
     return handlers
       .handle("list", ({ query }) =>
-        catalog.search({ market: query.market, q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0 }))
+        catalog.search({ market: query.market, kind: query.kind, q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0 }))
       .handle("get", ({ params }) => catalog.lookup(params.symbol))
   })
 )

@@ -15,10 +15,12 @@ export const QuotesHttp = HttpApiBuilder.group(
     const quote = jsonEncoder(Quote)
     return handlers.handle("list", ({ query }) =>
       marketData.quotes(query.symbols).pipe(
-        Effect.flatMap((quotes) => Effect.forEach(quotes, quote.bytes)),
-        Effect.map((parts) =>
-          HttpServerResponse.uint8Array(joinJson(`{"quotes":[`, parts, "]}"), { contentType: "application/json" })
-        )
+        Effect.flatMap(({ missing, quotes }) =>
+          Effect.map(Effect.forEach(quotes, quote.bytes), (parts) =>
+            // Missing entries are built from symbols and fixed sentences; JSON.stringify escapes them.
+            joinJson(`{"quotes":[`, parts, `],"missing":${JSON.stringify(missing)}}`))
+        ),
+        Effect.map((body) => HttpServerResponse.uint8Array(body, { contentType: "application/json" }))
       ))
   })
 )

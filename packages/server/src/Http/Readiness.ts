@@ -20,7 +20,7 @@ export class Readiness extends Context.Service<Readiness, {
         Effect.as("ok"),
         Effect.catch((error) => Effect.succeed(`failing: ${error.message}`))
       )
-      const instruments = Effect.map(catalog.size, (n) => (n > 0 ? "ok" : "failing: no instruments loaded yet"))
+      const instruments = Effect.map(catalog.ready, (ready) => (ready ? "ok" : "failing: no instrument listing loaded yet"))
       const check = Effect.gen(function*() {
         const [s, i] = yield* Effect.all([store, instruments], { concurrency: 2 })
         const checks = { store: s, instruments: i }

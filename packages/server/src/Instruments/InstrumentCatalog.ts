@@ -1,140 +1,178 @@
-import { UnknownSymbol } from "@marketgate/domain/ApiErrors"
+import { type DataUnavailable, UnknownSymbol } from "@marketgate/domain/ApiErrors"
 import type { Instrument, InstrumentPage } from "@marketgate/domain/Instrument"
-import type { Market } from "@marketgate/domain/Symbol"
-import { Context, Effect, Layer, Ref, Schedule } from "effect"
+import { isSymbol } from "@marketgate/domain/Symbol"
+import { Config, Context, Duration, Effect, Fiber, Layer, Ref } from "effect"
 import * as Prom from "prom-client"
+import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
-import { MarketDataSource, type SourceError } from "../Sources/MarketDataSource.ts"
+import { MarketDataSource } from "../Sources/MarketDataSource.ts"
+import { SourceRouter } from "../Sources/SourceRouter.ts"
 import { InstrumentRepo } from "../Store/InstrumentRepo.ts"
 import type { StoreError } from "../Store/StoreError.ts"
-import { BloomFilter } from "./BloomFilter.ts"
+import { type DiscoveryOptions, makeDiscovery } from "./Discovery.ts"
+import { applyListings, type ListingOutcome, upsertIndices } from "./ListingUpdate.ts"
+import { type SearchQuery, SearchIndex } from "./SearchIndex.ts"
 
-export interface InstrumentQuery {
-  readonly market?: Market | undefined
-  readonly q?: string | undefined
-  readonly limit: number
-  readonly offset: number
+export type InstrumentQuery = SearchQuery
+
+export interface CatalogOptions extends DiscoveryOptions {
+  /** A complete listing that loses more than this share of its symbols at once delists none (it looks cut short). */
+  readonly maxDelistShare: number
+  /** How long start-up waits for a first listing into an empty store before serving (it goes on in the background). */
+  readonly startupWait: Duration.Duration
 }
 
 interface Index {
-  readonly list: ReadonlyArray<Instrument>
   readonly bySymbol: ReadonlyMap<string, Instrument>
-  /** Rebuilt with every listing change: unknown symbols stop here, before any cache tier or provider. */
-  readonly known: BloomFilter
+  readonly search: SearchIndex
 }
 
 const indexOf = (list: ReadonlyArray<Instrument>): Index => ({
-  list,
   bySymbol: new Map(list.map((i) => [i.symbol, i])),
-  known: new BloomFilter(list.map((i) => i.symbol), list.length)
+  search: SearchIndex.of(list)
 })
 
 /**
- * The listing universe, kept in memory (a few thousand rows) and persisted in
- * the store. Every request checks its symbol here first, so an unknown symbol
- * is refused before any cache, store or provider work.
+ * The listing universe, kept in memory and persisted in the store: the
+ * listings of the providers that offer one, the market indices, and symbols
+ * discovered on first request. A symbol outside it is confirmed at a provider
+ * before a 404 (Discovery.ts).
  */
 export class InstrumentCatalog extends Context.Service<InstrumentCatalog, {
-  readonly lookup: (symbol: string) => Effect.Effect<Instrument, UnknownSymbol>
+  /** The instrument of a symbol: from the catalog, or confirmed at a provider. */
+  readonly lookup: (symbol: string) => Effect.Effect<Instrument, UnknownSymbol | DataUnavailable>
   readonly search: (query: InstrumentQuery) => Effect.Effect<InstrumentPage>
   readonly size: Effect.Effect<number>
   readonly all: Effect.Effect<ReadonlyArray<Instrument>>
-  /** Pull the listing from the provider into the store and memory. */
-  readonly refresh: Effect.Effect<number, SourceError | StoreError>
+  /** Whether it can serve: a provider lists instruments and none has loaded yet means no. */
+  readonly ready: Effect.Effect<boolean>
+  /** Pull every provider's listing into the store and memory. */
+  readonly refresh: Effect.Effect<ReadonlyArray<ListingOutcome>, StoreError>
 }>()("@marketgate/server/Instruments/InstrumentCatalog") {
-  static readonly layer = Layer.effect(
-    InstrumentCatalog,
+  static readonly make = (options: CatalogOptions) =>
     Effect.gen(function*() {
       const repo = yield* InstrumentRepo
       const source = yield* MarketDataSource
+      const router = yield* SourceRouter
+      const calendars = yield* TradingCalendars
       const { registry } = yield* MetricsRegistry
       const rejected = new Prom.Counter({
         name: "cache_penetration_rejected_total",
-        help: "Lookups of unknown symbols stopped by the Bloom filter before any cache tier or provider",
+        help: "Lookups of symbols no provider confirmed, refused by the negative-cache Bloom filter without a provider call",
         registers: [registry]
       })
-      const index = yield* Ref.make(indexOf(yield* repo.all))
+      const outcomes = new Prom.Counter({
+        name: "instrument_discoveries_total",
+        help: "Symbols outside the catalog asked of a provider, by outcome (confirmed, absent, failed)",
+        labelNames: ["outcome"],
+        registers: [registry]
+      })
+      const delistings = new Prom.Counter({
+        name: "instruments_delisted_total",
+        help: "Instruments marked delisted because their listing source no longer lists them",
+        labelNames: ["source"],
+        registers: [registry]
+      })
+      for (const outcome of ["confirmed", "absent", "failed"]) outcomes.inc({ outcome }, 0)
+
+      yield* upsertIndices(repo).pipe(Effect.catch((e) => Effect.logWarning("could not store the market indices").pipe(Effect.annotateLogs({ error: e.message }))))
+      const stored = yield* repo.all
+      const index = yield* Ref.make(indexOf(stored))
+      const listers = source.capabilities.operations.has("instruments")
+      // Ready once a listing is in: the store's (non-index rows) or a fresh one.
+      const loaded = yield* Ref.make(!listers || stored.some((i) => i.kind !== "index"))
+
+      const discovery = yield* makeDiscovery(source, options, { outcomes, rejected }, (instrument) =>
+        Effect.gen(function*() {
+          yield* repo.upsert([instrument], "discovery").pipe(
+            Effect.catch((e) => Effect.logWarning("could not store a discovered instrument").pipe(Effect.annotateLogs({ symbol: instrument.symbol, error: e.message })))
+          )
+          yield* Ref.update(index, (i) => ({
+            bySymbol: new Map([...i.bySymbol, [instrument.symbol, instrument]]),
+            search: i.search.with(instrument)
+          }))
+          yield* Effect.logInfo("discovered an instrument outside the catalog").pipe(Effect.annotateLogs({ symbol: instrument.symbol, name: instrument.name }))
+        }))
 
       const refresh = Effect.gen(function*() {
-        const listed = yield* source.instruments
-        const changed = yield* repo.upsert(listed, source.name)
+        const listings = yield* router.listings
+        const results = yield* applyListings(repo, calendars, listings, options.maxDelistShare)
+        yield* upsertIndices(repo)
         yield* Ref.set(index, indexOf(yield* repo.all))
-        yield* Effect.logInfo("instrument catalog refreshed").pipe(
-          Effect.annotateLogs({ source: source.name, instruments: listed.length, changed })
-        )
-        return listed.length
+        for (const r of results) {
+          if (r.delisted.length > 0) delistings.inc({ source: r.source }, r.delisted.length)
+          const log = r.error !== undefined || r.refused !== undefined ? Effect.logWarning : Effect.logInfo
+          yield* log(r.error === undefined ? "instrument listing refreshed" : "instrument listing failed").pipe(
+            Effect.annotateLogs({
+              source: r.source,
+              instruments: r.listed,
+              changed: r.changed,
+              delisted: r.delisted.length,
+              ...(r.delisted.length > 0 ? { delisted_symbols: r.delisted.slice(0, 20).join(",") } : {}),
+              ...(r.refused === undefined ? {} : { not_delisted: r.refused }),
+              ...(r.error === undefined ? {} : { error: r.error })
+            })
+          )
+        }
+        if (results.some((r) => r.error === undefined && r.listed > 0)) yield* Ref.set(loaded, true)
+        return results
       }).pipe(Effect.withSpan("InstrumentCatalog.refresh"))
 
-      // A listing no configured provider offers will not appear by retrying.
-      const unsupported = (error: SourceError | StoreError) => error._tag === "SourceError" && error.reason === "Unsupported"
-      const noLister = Effect.gen(function*() {
-        const size = (yield* Ref.get(index)).list.length
-        yield* Effect.logWarning(
-          `no provider in SOURCES lists instruments; the catalog keeps the ${size} the store holds`
-        )
-      })
-
-      const retrying = refresh.pipe(
-        Effect.tapError((error) =>
-          unsupported(error)
-            ? Effect.void
-            : Effect.logWarning("instrument catalog refresh failed; retrying").pipe(Effect.annotateLogs({ error: error.message }))
-        ),
-        Effect.retry({
-          schedule: Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("1 minute")]),
-          while: (error) => !unsupported(error)
-        }),
-        Effect.catch((error) => (unsupported(error) ? noLister : Effect.void))
-      )
-
-      // An empty store (first start) must be filled before serving; a filled
-      // one serves at once and refreshes in the background.
-      if ((yield* Ref.get(index)).list.length === 0) {
-        yield* refresh.pipe(Effect.catch((error) =>
-          unsupported(error)
-            ? noLister
-            : Effect.logError("no instruments yet: the provider's listing failed; retrying in the background").pipe(
-              Effect.annotateLogs({ error: error.message }),
-              Effect.andThen(Effect.forkScoped(retrying))
+      // Every start refreshes the listings in the background. An empty store waits
+      // for it when it is quick (the simulated listing is); a slow one goes on in
+      // the background, and /ready waits for it. A store that has a listing serves at once.
+      if (listers) {
+        const empty = !(yield* Ref.get(loaded))
+        const first = yield* Effect.forkScoped(refresh.pipe(
+          Effect.catch((e) =>
+            (empty ? Effect.logError : Effect.logWarning)("the instrument listing at start-up failed; the daily refresh retries").pipe(
+              Effect.annotateLogs({ error: e.message })
             )
+          )
         ))
-      } else {
-        yield* Effect.forkScoped(retrying)
+        if (empty) yield* Fiber.join(first).pipe(Effect.timeout(options.startupWait), Effect.ignore)
       }
 
       const lookup = (symbol: string) =>
-        Effect.flatMap(Ref.get(index), ({ bySymbol, known }) => {
-          if (!known.mightContain(symbol)) {
-            rejected.inc()
-            return Effect.fail(UnknownSymbol.of(symbol))
-          }
+        Effect.flatMap(Ref.get(index), ({ bySymbol }) => {
           const found = bySymbol.get(symbol)
-          return found === undefined ? Effect.fail(UnknownSymbol.of(symbol)) : Effect.succeed(found)
-        })
-
-      const search = (query: InstrumentQuery) =>
-        Effect.map(Ref.get(index), ({ list }): InstrumentPage => {
-          const needle = query.q?.trim().toLowerCase()
-          const matches = list.filter((i) =>
-            (query.market === undefined || i.market === query.market) &&
-            (needle === undefined || needle.length === 0 || i.symbol.toLowerCase().includes(needle) ||
-              i.name.toLowerCase().includes(needle))
-          )
-          return {
-            total: matches.length,
-            limit: query.limit,
-            offset: query.offset,
-            instruments: matches.slice(query.offset, query.offset + query.limit)
-          }
+          if (found !== undefined) return Effect.succeed(found)
+          // Callers decode symbols first; a string that is not one is simply unknown.
+          return isSymbol(symbol) ? discovery.discover(symbol) : Effect.fail(UnknownSymbol.of(symbol))
         })
 
       return InstrumentCatalog.of({
         lookup,
-        search,
-        size: Effect.map(Ref.get(index), (i) => i.list.length),
-        all: Effect.map(Ref.get(index), (i) => i.list),
+        search: (query) =>
+          Effect.map(Ref.get(index), (i): InstrumentPage => ({ ...i.search.search(query), limit: query.limit, offset: query.offset })),
+        size: Effect.map(Ref.get(index), (i) => i.bySymbol.size),
+        all: Effect.map(Ref.get(index), (i) => [...i.bySymbol.values()]),
+        ready: Ref.get(loaded),
         refresh
       })
     })
+
+  static readonly layer = (options: CatalogOptions) => Layer.effect(InstrumentCatalog, InstrumentCatalog.make(options))
+
+  /** `DISCOVERY_NEGATIVE_TTL` (1 hour), `DISCOVERY_CAPACITY` (100,000), `LISTING_MAX_DELIST_SHARE` (0.1). */
+  static readonly layerConfig = Layer.effect(
+    InstrumentCatalog,
+    Effect.flatMap(
+      Config.all({
+        negativeTtl: Config.Duration("DISCOVERY_NEGATIVE_TTL").pipe(Config.withDefault(Duration.hours(1))),
+        capacity: Config.Int("DISCOVERY_CAPACITY").pipe(Config.withDefault(100_000), Config.map((n) => Math.max(1000, n))),
+        maxDelistShare: Config.Number("LISTING_MAX_DELIST_SHARE").pipe(Config.withDefault(0.1)),
+        startupWait: Config.Duration("LISTING_STARTUP_WAIT").pipe(Config.withDefault(Duration.seconds(5)))
+      }),
+      InstrumentCatalog.make
+    )
   )
+
+  /** The defaults, for tests. */
+  static readonly layerTest = InstrumentCatalog.layer({
+    negativeTtl: Duration.hours(1),
+    capacity: 10_000,
+    maxDelistShare: 0.1,
+    startupWait: Duration.seconds(30)
+  })
 }

@@ -4,6 +4,7 @@ import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { Prewarm } from "../MarketData/Prewarm.ts"
 import { DailySync } from "./DailySync.ts"
 import { IntradayRefresh } from "./IntradayRefresh.ts"
+import { ListingRefresh } from "./ListingRefresh.ts"
 import { Retention } from "./Retention.ts"
 import { type ScheduledJob, Scheduler } from "./Scheduler.ts"
 
@@ -18,7 +19,9 @@ const markets: ReadonlyArray<{ readonly market: Market; readonly timeZone: strin
 /**
  * The jobs marketgate schedules, in exchange time: daily sync after each
  * market's close, intraday refresh every 5 minutes during its session,
- * cache prewarm at 09:00 local, before its open (09:30 both), retention nightly (UTC).
+ * cache prewarm at 09:00 local, before its open (09:30 both), retention nightly (UTC),
+ * and the listings at 01:00 UTC (09:00 in Shanghai, before the open; the US
+ * directory of the previous day is final by then).
  * Weekday crons run on holidays too; the jobs skip days that are not sessions.
  */
 export const marketJobs = Effect.gen(function*() {
@@ -26,6 +29,7 @@ export const marketJobs = Effect.gen(function*() {
   const intraday = yield* IntradayRefresh
   const retention = yield* Retention
   const prewarm = yield* Prewarm
+  const listings = yield* ListingRefresh
   const calendars = yield* TradingCalendars
   const onSessionDays = (market: Market, job: Effect.Effect<unknown>) =>
     Effect.gen(function*() {
@@ -37,7 +41,10 @@ export const marketJobs = Effect.gen(function*() {
     { name: `daily_sync:${market}`, expression: syncCron, timeZone, run: onSessionDays(market, dailySync.run(market, "schedule")) },
     { name: `intraday_refresh:${market}`, expression: intradayCron, timeZone, run: intraday.run(market, "schedule") },
     { name: `prewarm:${market}`, expression: "0 9 * * 1-5", timeZone, run: onSessionDays(market, prewarm.run(market, "schedule")) }
-  ]).concat([{ name: "retention", expression: "30 3 * * *", timeZone: "UTC", run: retention.run("schedule") }])
+  ]).concat([
+    { name: "retention", expression: "30 3 * * *", timeZone: "UTC", run: retention.run("schedule") },
+    { name: "listing_refresh", expression: "0 1 * * *", timeZone: "UTC", run: listings.run("schedule") }
+  ])
 })
 
 /** The market schedule, unless `SCHEDULER_ENABLED=false` (then no job runs by itself). */

@@ -49,7 +49,8 @@ export const barCount = (
   range: ResolvedRange,
   now: number
 ): number => {
-  const from = Math.max(range.from, toDayNumber(instrument.listed_date))
+  // An unknown listing date clips nothing: the provider answers what it has.
+  const from = instrument.listed_date === null ? range.from : Math.max(range.from, toDayNumber(instrument.listed_date))
   const to = Math.min(range.to, calendar.localDayAt(now))
   if (to < from) return 0
   const sessions = calendar.sessionDays(from, to)

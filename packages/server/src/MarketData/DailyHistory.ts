@@ -169,7 +169,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           const calendar = calendars.of(instrument.exchange)
           const now = yield* Clock.currentTimeMillis
           const lastClosed = calendar.lastCompletedSession(now)
-          const listed = toDayNumber(instrument.listed_date)
+          const listed = instrument.listed_date === null ? Number.NEGATIVE_INFINITY : toDayNumber(instrument.listed_date)
           const delisted = instrument.delisted_date === null ? Number.POSITIVE_INFINITY : toDayNumber(instrument.delisted_date)
           const start = Math.max(from, listed)
           const end = Math.min(to, lastClosed ?? Number.NEGATIVE_INFINITY, delisted)

@@ -7,15 +7,15 @@ import { type IndicatorName, IndicatorSeries, indicatorDefaults } from "@marketg
 import { computeIndicator, effectiveParams, warmupBars } from "@marketgate/domain/indicators/ComputeIndicator"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { type Adjust, type Interval, isIntraday } from "@marketgate/domain/Interval"
-import { Quote } from "@marketgate/domain/Quote"
-import type { Symbol } from "@marketgate/domain/Symbol"
+import { type MissingQuote, Quote } from "@marketgate/domain/Quote"
+import { exchangeOf, type Market, marketOf, type Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Context, Effect, Layer } from "effect"
 import { codecOf } from "../Cache/CacheEntry.ts"
 import { MarketCache } from "../Cache/MarketCache.ts"
 import { Popularity } from "../Cache/Popularity.ts"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
-import { MarketDataSource } from "../Sources/MarketDataSource.ts"
+import { MarketDataSource, type SourceError } from "../Sources/MarketDataSource.ts"
 import { DailyBarRepo } from "../Store/DailyBarRepo.ts"
 import { barCount, ensureWithinLimit, type ResolvedRange, resolveRange, widenToPeriods } from "./BarRange.ts"
 import { DailyHistory } from "./DailyHistory.ts"
@@ -39,6 +39,12 @@ export interface IndicatorQuery {
 
 type ReadError = InvalidRequest | UnknownSymbol | NoData | DataUnavailable
 
+/** The quotes found, and each requested symbol without one with its reason. */
+export interface QuoteAnswer {
+  readonly quotes: ReadonlyArray<Quote>
+  readonly missing: ReadonlyArray<MissingQuote>
+}
+
 const barSeriesCodec = codecOf(BarSeries)
 const quoteCodec = codecOf(Quote)
 const indicatorCodec = codecOf(IndicatorSeries)
@@ -53,7 +59,8 @@ const rounded = (row: Record<string, number | null>) =>
  */
 export class MarketData extends Context.Service<MarketData, {
   readonly bars: (symbol: Symbol, query: BarsQuery) => Effect.Effect<BarSeries, ReadError>
-  readonly quotes: (symbols: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Quote>, UnknownSymbol | DataUnavailable>
+  /** Fails only when no symbol has a quote: NoData when none exists, DataUnavailable when providers failed. */
+  readonly quotes: (symbols: ReadonlyArray<Symbol>) => Effect.Effect<QuoteAnswer, NoData | DataUnavailable>
   readonly indicator: (symbol: Symbol, query: IndicatorQuery) => Effect.Effect<IndicatorSeries, ReadError>
 }>()("@marketgate/server/MarketData/MarketData") {
   static readonly layer = Layer.effect(
@@ -75,8 +82,12 @@ export class MarketData extends Context.Service<MarketData, {
       const adjusted = (instrument: Instrument, range: ResolvedRange, adjust: Adjust) =>
         Effect.gen(function*() {
           const daily = yield* history.sessions(instrument, range.from, range.to)
+          if (adjust === "none") return adjustDailyBars(daily, adjust, 1)
           const factor = adjust === "qfq" ? yield* latestFactor(instrument.symbol, daily) : 1
-          return adjustDailyBars(daily, adjust, factor)
+          // Volume follows the splits (docs/api.md); without the store's actions it stays as traded.
+          const actions = yield* repo.actions(instrument.symbol).pipe(Effect.orElseSucceed(() => []))
+          const splits = actions.filter((a) => a.kind === "split").map((a) => ({ exDate: a.exDate, ratio: a.factor }))
+          return adjustDailyBars(daily, adjust, factor, splits)
         })
 
       const periodBars = (instrument: Instrument, interval: "1d" | "1w" | "1M", range: ResolvedRange, adjust: Adjust) =>
@@ -113,19 +124,48 @@ export class MarketData extends Context.Service<MarketData, {
 
       const quotes = Effect.fn("MarketData.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
         const unique = [...new Set(symbols)]
-        for (const symbol of unique) yield* catalog.lookup(symbol)
-        for (const symbol of unique) popularity.touch(symbol)
-        const found = yield* cache.getOrLoadMany("quote", quoteCodec, unique, (missing) =>
-          source.quotes(missing as ReadonlyArray<Symbol>).pipe(
-            Effect.map((list) => new Map(list.map((q) => [q.symbol as string, q]))),
-            Effect.mapError((error) =>
-              new DataUnavailable({ message: `no provider could supply quotes (${error.message}); try again shortly` })
-            )
-          ))
-        return unique.flatMap((s) => {
-          const q = found.get(s)
-          return q === undefined ? [] : [q]
-        })
+        const missing = new Map<string, MissingQuote>()
+        const known: Array<Symbol> = []
+        for (const symbol of unique) {
+          const found = yield* Effect.result(catalog.lookup(symbol))
+          if (found._tag === "Success") known.push(symbol)
+          else {
+            const reason = found.failure._tag === "UnknownSymbol" ? "not_found" : "unavailable"
+            missing.set(symbol, { symbol, reason, msg: found.failure.message })
+          }
+        }
+        for (const symbol of known) popularity.touch(symbol)
+        // Each market is asked on its own: one market's providers failing costs only its symbols.
+        const failures = new Map<Market, SourceError>()
+        const found = yield* cache.getOrLoadMany("quote", quoteCodec, known, (keys) =>
+          Effect.gen(function*() {
+            const byMarket = new Map<Market, Array<Symbol>>()
+            for (const key of keys as ReadonlyArray<Symbol>) {
+              const market = marketOf(exchangeOf(key))
+              byMarket.set(market, [...(byMarket.get(market) ?? []), key])
+            }
+            const loaded = new Map<string, Quote>()
+            yield* Effect.forEach([...byMarket], ([market, list]) =>
+              Effect.match(source.quotes(list), {
+                onSuccess: (qs) => { for (const q of qs) loaded.set(q.symbol, q) },
+                onFailure: (error) => void failures.set(market, error)
+              }), { concurrency: "unbounded", discard: true })
+            return loaded
+          }))
+        for (const symbol of known) {
+          if (found.has(symbol)) continue
+          const failure = failures.get(marketOf(exchangeOf(symbol)))
+          missing.set(symbol, failure === undefined || failure.reason === "NotFound"
+            ? { symbol, reason: "not_found", msg: `no provider has a quote for ${symbol}` }
+            : { symbol, reason: "unavailable", msg: `no provider could supply a quote for ${symbol} (${failure.message}); try again shortly` })
+        }
+        const answer: QuoteAnswer = {
+          quotes: unique.flatMap((s) => found.get(s) ?? []),
+          missing: unique.flatMap((s) => missing.get(s) ?? [])
+        }
+        if (answer.quotes.length > 0) return answer
+        const msg = answer.missing.map((m) => m.msg).join("; ")
+        return yield* (answer.missing.some((m) => m.reason === "unavailable") ? new DataUnavailable({ message: msg }) : new NoData({ message: msg }))
       })
 
       const indicator = Effect.fn("MarketData.indicator")(function*(symbol: Symbol, query: IndicatorQuery) {
@@ -157,8 +197,12 @@ export class MarketData extends Context.Service<MarketData, {
             const withHistory = yield* periodBars(instrument, interval, { from: start, to: range.to }, query.adjust)
             const traded = withHistory.filter((b) => !b.suspended)
             const rows = computeIndicator(query.name, traded.map((b) => b.close), period)
+            // The bars /v1/bars answers for the same range: whole weeks and months that touch it.
+            const shown = interval === "1d" ? range : widenToPeriods(range, interval)
+            const first = fromDayNumber(shown.from)
+            const last = fromDayNumber(shown.to)
             const points = traded.flatMap((b, i) =>
-              b.date >= from && b.date <= to ? [{ date: b.date, values: rounded(rows[i]!) }] : []
+              b.date >= first && b.date <= last ? [{ date: b.date, values: rounded(rows[i]!) }] : []
             )
             return {
               symbol,

@@ -31,13 +31,31 @@ export interface SourceDailyBars {
   readonly source?: string | undefined
 }
 
+/** A source's listing of its markets; `complete` is false when it could not read all of it. */
+export interface InstrumentListing {
+  readonly instruments: ReadonlyArray<Instrument>
+  readonly complete: boolean
+}
+
+/** Quotes of a whole market; `expected` is how many the provider said it has (more than `quotes` when cut short). */
+export interface MarketSnapshot {
+  readonly quotes: ReadonlyArray<Quote>
+  readonly expected: number
+  /** The provider that answered, when a router chose it. */
+  readonly source?: string | undefined
+}
+
 export interface SourceIntradayBar extends Ohlcv {
   /** Bar opening instant, epoch ms. */
   readonly ts: number
   readonly date: IsoDate
 }
 
-export type Operation = "instruments" | "dailyBars" | "intradayBars" | "quotes"
+/**
+ * `instruments`: the source's full listing of its markets; `instrument`: confirm
+ * one symbol (discovery); `snapshot`: quotes of a whole market at once.
+ */
+export type Operation = "instruments" | "instrument" | "dailyBars" | "intradayBars" | "quotes" | "snapshot"
 
 /** What a provider can answer: the router never asks it anything else. */
 export interface Capabilities {
@@ -80,7 +98,9 @@ export class SourceError extends Data.TaggedError("SourceError")<{
 export class MarketDataSource extends Context.Service<MarketDataSource, {
   readonly name: string
   readonly capabilities: Capabilities
-  readonly instruments: Effect.Effect<ReadonlyArray<Instrument>, SourceError>
+  readonly instruments: Effect.Effect<InstrumentListing, SourceError>
+  /** The instrument behind a symbol, confirmed by the provider; NotFound when it lists none. */
+  readonly instrument: (symbol: Symbol) => Effect.Effect<Instrument, SourceError>
   readonly dailyBars: (symbol: Symbol, from: IsoDate, to: IsoDate) => Effect.Effect<SourceDailyBars, SourceError>
   readonly intradayBars: (
     symbol: Symbol,
@@ -88,10 +108,23 @@ export class MarketDataSource extends Context.Service<MarketDataSource, {
     from: IsoDate,
     to: IsoDate
   ) => Effect.Effect<ReadonlyArray<SourceIntradayBar>, SourceError>
+  /** Quotes of the symbols the provider knows; the ones it does not are absent (NotFound when none is known). */
   readonly quotes: (symbols: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Quote>, SourceError>
+  /** Every listed stock and ETF of a market in one answer (indices excluded): breadth and movers. */
+  readonly snapshot: (market: Market) => Effect.Effect<MarketSnapshot, SourceError>
 }>()("@marketgate/server/Sources/MarketDataSource") {}
 
-export const allOperations: ReadonlySet<Operation> = new Set(["instruments", "dailyBars", "intradayBars", "quotes"])
+export const allOperations: ReadonlySet<Operation> = new Set([
+  "instruments",
+  "instrument",
+  "dailyBars",
+  "intradayBars",
+  "quotes",
+  "snapshot"
+])
+
+/** Operations that page through a whole market: they get the listing timeout and budget. */
+export const isBulk = (operation: Operation) => operation === "instruments" || operation === "snapshot"
 
 /** The failure a provider gives for an operation it does not offer. */
 export const unsupported = (source: string, operation: Operation) =>

@@ -1,13 +1,31 @@
 import type { Instrument } from "@marketgate/domain/Instrument"
+import type { Quote } from "@marketgate/domain/Quote"
 import { exchangeOf, type Market, marketOf, type Symbol } from "@marketgate/domain/Symbol"
-import { Clock, Context, Duration, Effect, Exit, Layer } from "effect"
-import { type Capabilities, MarketDataSource, type Operation, SourceError, type SourceDailyBars } from "./MarketDataSource.ts"
+import { Clock, Context, Duration, Effect, Exit, Layer, type Result } from "effect"
+import {
+  type Capabilities,
+  type InstrumentListing,
+  isBulk,
+  MarketDataSource,
+  type Operation,
+  SourceError,
+  type SourceDailyBars
+} from "./MarketDataSource.ts"
 import type { SourceHealth } from "@marketgate/domain/SourceHealth"
 import type { GuardedSource } from "./Resilience/GuardedSource.ts"
 
 export interface RouterOptions {
   /** How long one request may spend across all providers it tries. */
   readonly budget: Duration.Duration
+  /** The same for a listing or a full-market snapshot, which page through a whole market (default 2 minutes). */
+  readonly listingBudget?: Duration.Duration | undefined
+}
+
+/** One listing source's answer: its listing of `markets`, or why it has none. */
+export interface Listing {
+  readonly source: string
+  readonly markets: ReadonlySet<Market>
+  readonly result: Result.Result<InstrumentListing, SourceError>
 }
 
 /**
@@ -49,6 +67,12 @@ export class SourceRouter extends Context.Service<SourceRouter, {
     to: string,
     exclude: ReadonlyArray<string>
   ) => Effect.Effect<SourceDailyBars, SourceError>
+  /**
+   * Every provider that lists instruments, asked side by side: the catalog
+   * needs each one's answer on its own (a listing that failed must not look
+   * like every symbol of its market delisted).
+   */
+  readonly listings: Effect.Effect<ReadonlyArray<Listing>>
 }>()("@marketgate/server/Sources/SourceRouter") {
   static readonly make = (sources: ReadonlyArray<GuardedSource>, options: RouterOptions) =>
     Effect.gen(function*() {
@@ -88,7 +112,8 @@ export class SourceRouter extends Context.Service<SourceRouter, {
               retryable: false
             })
           }
-          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.budget)
+          const budget = isBulk(operation) ? options.listingBudget ?? Duration.minutes(2) : options.budget
+          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(budget)
           const failures: Array<SourceError> = []
           for (const g of candidates) {
             const remaining = deadline - (yield* Clock.currentTimeMillis)
@@ -135,6 +160,43 @@ export class SourceRouter extends Context.Service<SourceRouter, {
           })
         }).pipe(Effect.withSpan("SourceRouter.route", { attributes: { operation, market } }))
 
+      /**
+       * Quotes of one market: the providers in order, each asked only for the
+       * symbols the ones before it did not have, until all are found or the
+       * budget is spent. Fails only when none is found.
+       */
+      const marketQuotes = (market: Market, symbols: ReadonlyArray<Symbol>) =>
+        Effect.gen(function*() {
+          const found = new Map<string, Quote>()
+          const [first, answered] = yield* route("quotes", market, (s) => s.quotes(symbols))
+          for (const q of first) found.set(q.symbol, q)
+          const remaining = symbols.filter((s) => !found.has(s))
+          if (remaining.length > 0) {
+            const second = yield* Effect.result(route("quotes", market, (s) => s.quotes(remaining), [answered]))
+            if (second._tag === "Success") for (const q of second.success[0]) found.set(q.symbol, q)
+          }
+          return symbols.flatMap((s) => found.get(s) ?? [])
+        })
+
+      const noLister = new SourceError({
+        source: "router",
+        operation: "instruments",
+        reason: "Unsupported",
+        message: "no configured provider lists instruments",
+        retryable: false
+      })
+
+      const listings: Effect.Effect<ReadonlyArray<Listing>> = Effect.forEach(
+        sources.filter((g) => g.source.capabilities.operations.has("instruments")),
+        (g) =>
+          Effect.map(Effect.result(g.source.instruments), (result): Listing => ({
+            source: g.source.name,
+            markets: g.source.capabilities.markets,
+            result
+          })),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.withSpan("SourceRouter.listings"))
+
       const source = MarketDataSource.of({
         name: "router",
         capabilities: {
@@ -143,18 +205,23 @@ export class SourceRouter extends Context.Service<SourceRouter, {
         },
         instruments: Effect.gen(function*() {
           // Every provider that lists instruments contributes; the first in priority wins a duplicate.
-          const listers = sources.filter((g) => g.source.capabilities.operations.has("instruments"))
-          if (listers.length === 0) return yield* route("instruments", undefined, (s) => s.instruments).pipe(Effect.map(([list]) => list))
-          const lists = yield* Effect.forEach(listers, (g) => Effect.result(g.source.instruments))
+          const answers = yield* listings
+          if (answers.length === 0) return yield* noLister
           const merged = new Map<string, Instrument>()
-          let lastError: SourceError | undefined
-          for (const r of lists) {
-            if (r._tag === "Failure") lastError = r.failure
-            else for (const i of r.success) if (!merged.has(i.symbol)) merged.set(i.symbol, i)
+          let complete = true
+          for (const a of answers) {
+            if (a.result._tag === "Failure") complete = false
+            else {
+              complete &&= a.result.success.complete
+              for (const i of a.result.success.instruments) if (!merged.has(i.symbol)) merged.set(i.symbol, i)
+            }
           }
-          if (merged.size === 0 && lastError !== undefined) return yield* lastError
-          return [...merged.values()]
+          const failed = answers.find((a) => a.result._tag === "Failure")
+          if (merged.size === 0 && failed !== undefined && failed.result._tag === "Failure") return yield* failed.result.failure
+          return { instruments: [...merged.values()], complete }
         }),
+        instrument: (symbol) =>
+          Effect.map(route("instrument", marketOfSymbol(symbol), (s) => s.instrument(symbol)), ([instrument]) => instrument),
         dailyBars: (symbol, from, to) =>
           Effect.map(
             route("dailyBars", marketOfSymbol(symbol), (s) => s.dailyBars(symbol, from, to)),
@@ -173,13 +240,17 @@ export class SourceRouter extends Context.Service<SourceRouter, {
               const m = marketOfSymbol(s)
               byMarket.set(m, [...(byMarket.get(m) ?? []), s])
             }
-            const parts = yield* Effect.forEach(
-              [...byMarket],
-              ([market, list]) => route("quotes", market, (s) => s.quotes(list)),
-              { concurrency: "unbounded" }
-            )
-            return parts.flatMap(([quotes]) => quotes)
-          })
+            const parts = yield* Effect.forEach([...byMarket], ([market, list]) => Effect.result(marketQuotes(market, list)), {
+              concurrency: "unbounded"
+            })
+            const found = parts.flatMap((p) => (p._tag === "Success" ? p.success : []))
+            const failure = parts.find((p) => p._tag === "Failure")
+            // A market whose providers failed is absent; the caller sees which symbols are missing.
+            if (found.length === 0 && failure !== undefined && failure._tag === "Failure") return yield* failure.failure
+            return found
+          }),
+        snapshot: (market) =>
+          Effect.map(route("snapshot", market, (s) => s.snapshot(market)), ([snapshot, source]) => ({ ...snapshot, source: snapshot.source ?? source }))
       })
 
       const health = Effect.forEach(sources, (g) => g.health)
@@ -192,7 +263,7 @@ export class SourceRouter extends Context.Service<SourceRouter, {
           ([bars, source]) => ({ ...bars, source: bars.source ?? source })
         )
 
-      return { router: SourceRouter.of({ health, plan, dailyBarsExcluding }), source }
+      return { router: SourceRouter.of({ health, plan, dailyBarsExcluding, listings }), source }
     })
 
   /** Provides the router and, as `MarketDataSource`, its routing source. */

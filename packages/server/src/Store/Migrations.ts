@@ -6,6 +6,7 @@ import m0003 from "./migrations/0003_corporate_actions.ts"
 import m0004 from "./migrations/0004_ingest_runs.ts"
 import m0005 from "./migrations/0005_quality.ts"
 import m0006 from "./migrations/0006_bars_intraday.ts"
+import m0007 from "./migrations/0007_real_listings.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
@@ -16,7 +17,8 @@ export const runMigrations = Migrator.make({})({
     "0003_corporate_actions": m0003,
     "0004_ingest_runs": m0004,
     "0005_quality": m0005,
-    "0006_bars_intraday": m0006
+    "0006_bars_intraday": m0006,
+    "0007_real_listings": m0007
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))

@@ -49,7 +49,7 @@ describe("HTTP API", () => {
         expectEnvelopeError(
           yield* getJson("/v1/bars/NOPE.XX"),
           400,
-          "path parameter 'symbol': 'NOPE.XX' is not a symbol: use CODE.EXCHANGE with exchange SH, SZ or US, e.g. 600519.SH, 000001.SZ or AAPL.US"
+          "path parameter 'symbol': 'NOPE.XX' is not a symbol: use CODE.EXCHANGE with exchange SH, SZ or US, e.g. 600519.SH, 000001.SZ, AAPL.US or the index ^GSPC.US"
         )
         expectEnvelopeError(
           yield* getJson("/v1/bars/999999.SH"),
@@ -77,7 +77,11 @@ describe("HTTP API", () => {
           400,
           /symbols must list 1 to 100 symbols separated by commas, got 101/
         )
-        expectEnvelopeError(yield* getJson("/v1/quotes?symbols=600519.SH,999999.SH"), 404, /unknown symbol '999999.SH'/)
+        // An unknown symbol among known ones is listed as missing; alone, it is a 404.
+        const partly = yield* getJson("/v1/quotes?symbols=600519.SH,999999.SH")
+        assert.strictEqual(partly.status, 200)
+        assert.deepStrictEqual(partly.body.data.missing.map((m: { symbol: string; reason: string }) => [m.symbol, m.reason]), [["999999.SH", "not_found"]])
+        expectEnvelopeError(yield* getJson("/v1/quotes?symbols=999999.SH"), 404, /unknown symbol '999999.SH'/)
         expectEnvelopeError(yield* getJson("/v1/indicators/600519.SH"), 400, "query parameter 'name' is required")
         expectEnvelopeError(yield* getJson("/v1/instruments?limit=5000"), 400, /limit must be a whole number from 1 to 1000/)
         expectEnvelopeError(yield* getJson("/v1/no-such-thing"), 404, "no endpoint GET /v1/no-such-thing; the API is described at /docs")
@@ -86,6 +90,46 @@ describe("HTTP API", () => {
           path: "interval",
           message: "expected one of 1m, 5m, 15m, 30m, 60m, 1d, 1w, 1M, got '2d'"
         }])
+      }))
+
+    it.effect("market overview (demo world): indices in order, breadth of the whole simulated market, movers sorted", () =>
+      Effect.gen(function*() {
+        for (const market of ["CN", "US"] as const) {
+          const answer = yield* getJson(`/v1/market/overview?market=${market}`)
+          assert.strictEqual(answer.status, 200, JSON.stringify(answer.body).slice(0, 300))
+          const o = answer.body.data
+          assert.deepStrictEqual(
+            o.indices.map((q: { symbol: string }) => q.symbol),
+            market === "CN" ? ["000001.SH", "399001.SZ", "000300.SH", "399006.SZ", "000688.SH"] : ["^GSPC.US", "^IXIC.US", "^DJI.US"]
+          )
+          const b = o.breadth
+          assert.strictEqual(b.advancers + b.decliners + b.unchanged + b.suspended, b.total)
+          assert.strictEqual(b.total, o.snapshot.instruments)
+          assert.strictEqual(o.snapshot.expected, o.snapshot.instruments)
+          assert.isAbove(b.total, market === "CN" ? 3000 : 500)
+          assert.isAbove(o.turnover, 0)
+          assert.oneOf(o.status, ["pre_open", "open", "lunch_break", "closed", "holiday"])
+          const pct = o.top_gainers.map((q: { change_pct: number }) => q.change_pct)
+          assert.deepStrictEqual(pct, [...pct].sort((x, y) => y - x))
+          assert.strictEqual(o.most_active.length, 10)
+          if (market === "US") assert.strictEqual(b.limit_up + b.limit_down, 0)
+        }
+        expectEnvelopeError(yield* getJson("/v1/market/overview?market=HK"), 400, /market/)
+      }))
+
+    it.effect("the demo world reads naturally: well-known listings near their real price levels", () =>
+      Effect.gen(function*() {
+        const answer = yield* getJson("/v1/quotes?symbols=600519.SH,000001.SZ,AAPL.US,000001.SH")
+        const price = new Map(answer.body.data.quotes.map((q: { symbol: string; price: number }) => [q.symbol, q.price]))
+        // Levels of 2025-02-14 (¥1,458, ¥11.4, $244.6, 3,346 points), held near them since.
+        assert.isTrue((price.get("600519.SH") as number) > 1000 && (price.get("600519.SH") as number) < 2200)
+        assert.isTrue((price.get("000001.SZ") as number) > 7 && (price.get("000001.SZ") as number) < 17)
+        assert.isTrue((price.get("AAPL.US") as number) > 150 && (price.get("AAPL.US") as number) < 400)
+        assert.isTrue((price.get("000001.SH") as number) > 2300 && (price.get("000001.SH") as number) < 4800)
+        const search = yield* getJson("/v1/instruments?q=gzmt")
+        assert.strictEqual(search.body.data.instruments[0].symbol, "600519.SH")
+        const indices = yield* getJson("/v1/instruments?kind=index&market=US")
+        assert.deepStrictEqual(indices.body.data.instruments.map((i: { symbol: string }) => i.symbol), ["^DJI.US", "^GSPC.US", "^IXIC.US"])
       }))
 
     it.effect("instruments: search, one, case-insensitive symbols", () =>

@@ -16,8 +16,9 @@ import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { QualityValidator } from "../../src/Quality/QualityValidator.ts"
 import { MarketDataSource } from "../../src/Sources/MarketDataSource.ts"
 import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
-import { PricePath } from "../../src/Sources/Simulated/PriceModel.ts"
+import type { PricePath } from "../../src/Sources/Simulated/PriceModel.ts"
 import { makeSimulatedSource } from "../../src/Sources/Simulated/SimulatedSource.ts"
+import { simulatedPath } from "../../src/Sources/Simulated/Universe.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Database from "../../src/Store/Database.ts"
 import { checkClient, scratchDatabase } from "../support/TestDatabase.ts"
@@ -98,13 +99,14 @@ const calendar = (instrument: Instrument) => calendarOf(defaultCalendars, instru
 
 /** The sessions an instrument must have a row for: those of [max(from, listed), min(to, delisted)]. */
 const expectedSessions = (instrument: Instrument, from: string, to: string): ReadonlyArray<string> => {
-  const first = instrument.listed_date > from ? instrument.listed_date : from
+  const listed = instrument.listed_date ?? from
+  const first = listed > from ? listed : from
   const last = instrument.delisted_date !== null && instrument.delisted_date < to ? instrument.delisted_date : to
   return first > last ? [] : calendar(instrument).sessions(first, last)
 }
 
 /** The provider's own truth: the simulated price path of an instrument. */
-const pathOf = (instrument: Instrument) => new PricePath(SEED, instrument, calendar(instrument))
+const pathOf = (instrument: Instrument) => simulatedPath(SEED, instrument, calendar(instrument))
 
 /**
  * `want` instruments of each exchange, spread over the whole catalog, leaving
@@ -190,7 +192,7 @@ describe("backfill of 500 symbols × one year into PostgreSQL", () => {
         assert.strictEqual(instruments.filter((i) => i.exchange === exchange).length, WANT[exchange], exchange)
       }
       // The listing dates matter in this range: some symbols listed during it.
-      const listedInRange = instruments.filter((i) => i.listed_date > FROM)
+      const listedInRange = instruments.filter((i) => (i.listed_date ?? FROM) > FROM)
       assert.isAtLeast(listedInRange.length, 5, "symbols listed within the range")
 
       // ---- what must be stored, from the calendars and listing dates alone

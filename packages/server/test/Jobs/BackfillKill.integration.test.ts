@@ -4,8 +4,7 @@ import { toDayNumber } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { Effect, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
-import { PricePath } from "../../src/Sources/Simulated/PriceModel.ts"
-import { simulatedUniverse } from "../../src/Sources/Simulated/Universe.ts"
+import { simulatedPath, simulatedUniverse } from "../../src/Sources/Simulated/Universe.ts"
 import { type ServiceProcess, spawnCli } from "../support/ServiceProcess.ts"
 import { checkClient, scratchDatabase } from "../support/TestDatabase.ts"
 
@@ -31,7 +30,8 @@ const RATE_LIMIT = "40"
 const calendar = (instrument: Instrument) => calendarOf(defaultCalendars, instrument.exchange)
 
 const expectedSessions = (instrument: Instrument): ReadonlyArray<string> => {
-  const first = instrument.listed_date > FROM ? instrument.listed_date : FROM
+  const listed = instrument.listed_date ?? FROM
+  const first = listed > FROM ? listed : FROM
   const last = instrument.delisted_date !== null && instrument.delisted_date < TO ? instrument.delisted_date : TO
   return first > last ? [] : calendar(instrument).sessions(first, last)
 }
@@ -44,13 +44,14 @@ const expectedSessions = (instrument: Instrument): ReadonlyArray<string> => {
  */
 const instruments: ReadonlyArray<Instrument> = (() => {
   const all = simulatedUniverse()
-  const stride = Math.floor(all.length / (SYMBOLS + 20))
+  // A fractional stride spreads the picks over the whole sorted universe (A-shares, then US).
+  const stride = all.length / (SYMBOLS + 20)
   const chosen: Array<Instrument> = []
   for (let i = 0; i < all.length && chosen.length < SYMBOLS; i += stride) {
-    const instrument = all[i]!
+    const instrument = all[Math.floor(i)]!
     const sessions = expectedSessions(instrument)
     if (sessions.length === 0) continue
-    const opening = new PricePath(SEED, instrument, calendar(instrument)).state(toDayNumber(sessions[0]!))
+    const opening = simulatedPath(SEED, instrument, calendar(instrument)).state(toDayNumber(sessions[0]!))
     if (opening?.suspended === true) continue
     chosen.push(instrument)
   }
@@ -163,7 +164,7 @@ describe("a CLI backfill stopped midway", () => {
   it("asks for a mix of SH, SZ and US symbols", () => {
     assert.strictEqual(instruments.length, SYMBOLS)
     assert.deepStrictEqual(new Set(instruments.map((i) => i.exchange)), new Set(["SH", "SZ", "US"]))
-    assert.isAbove(instruments.filter((i) => i.listed_date > FROM).length, 0, "some are listed within the range")
+    assert.isAbove(instruments.filter((i) => (i.listed_date ?? FROM) > FROM).length, 0, "some are listed within the range")
   })
 
   it.live("killed with SIGKILL after its first batch: the rerun completes the range, the killed run is recorded interrupted", () =>

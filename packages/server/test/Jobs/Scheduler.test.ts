@@ -7,6 +7,7 @@ import { DailySync } from "../../src/Jobs/DailySync.ts"
 import { IntradayRefresh } from "../../src/Jobs/IntradayRefresh.ts"
 import type { JobOutcome } from "../../src/Jobs/JobRunner.ts"
 import { marketJobs } from "../../src/Jobs/MarketSchedule.ts"
+import { ListingRefresh } from "../../src/Jobs/ListingRefresh.ts"
 import { Retention } from "../../src/Jobs/Retention.ts"
 import { type ScheduledJob, Scheduler } from "../../src/Jobs/Scheduler.ts"
 import { Prewarm } from "../../src/MarketData/Prewarm.ts"
@@ -99,6 +100,7 @@ describe("the market schedule", () => {
       Layer.succeed(IntradayRefresh, IntradayRefresh.of({ run: () => Effect.succeed(Option.none()) })),
       Layer.succeed(Retention, Retention.of({ run: () => record("retention").pipe(Effect.as(finished)) })),
       Layer.succeed(Prewarm, Prewarm.of({ run: (market) => record(`prewarm:${market}`).pipe(Effect.as(finished)) })),
+      Layer.succeed(ListingRefresh, ListingRefresh.of({ run: () => record("listing_refresh").pipe(Effect.as(finished)) })),
       TradingCalendars.layer
     )
   }
@@ -113,7 +115,8 @@ describe("the market schedule", () => {
         ["daily_sync:US", "30 17 * * 1-5", "America/New_York"],
         ["intraday_refresh:US", "*/5 9-16 * * 1-5", "America/New_York"],
         ["prewarm:US", "0 9 * * 1-5", "America/New_York"],
-        ["retention", "30 3 * * *", "UTC"]
+        ["retention", "30 3 * * *", "UTC"],
+        ["listing_refresh", "0 1 * * *", "UTC"]
       ])
     }))
 

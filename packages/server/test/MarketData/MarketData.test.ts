@@ -31,7 +31,7 @@ const readPath = (
 ) =>
   MarketData.layer.pipe(
     Layer.provideMerge(Layer.mergeAll(
-      InstrumentCatalog.layer,
+      InstrumentCatalog.layerTest,
       IntradayHistory.layer.pipe(Layer.provideMerge(DailyHistory.layerTest))
     )),
     Layer.provideMerge(Layer.mergeAll(
@@ -172,7 +172,7 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
       override: (_s, bar) => (bar.date === "2024-03-05" ? { ...bar, low: bar.high + 1 } : bar)
     }))))
 
-  it.effect("a split reported with the bars feeds qfq/hfq: qfq keeps today's prices, hfq scales by the cumulative factor", () =>
+  it.effect("a split reported with the bars feeds qfq/hfq: qfq keeps today's prices, hfq scales by the cumulative factor; volume follows the split", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const marketData = yield* MarketData
@@ -188,7 +188,11 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
         // One continuous series in either adjustment: the split is gone.
         assert.closeTo(qfq.bars[i]!.close, Math.round(priceOn(b.date) * 1e4) / 1e4, 1e-9)
         assert.closeTo(hfq.bars[i]!.close, Math.round(4 * priceOn(b.date) * 1e4) / 1e4, 1e-9)
-        assert.strictEqual(qfq.bars[i]!.volume, b.volume)
+        // Shares before a 4:1 split count four times in today's shares (qfq), after it a quarter in the first day's (hfq).
+        const before = b.date < "2024-06-10"
+        assert.strictEqual(qfq.bars[i]!.volume, before ? 4 * b.volume : b.volume)
+        assert.strictEqual(hfq.bars[i]!.volume, before ? b.volume : Math.round(b.volume / 4))
+        assert.strictEqual(qfq.bars[i]!.amount, b.amount)
       }
     }).pipe(Effect.provide(readPath(DailyBarRepo.layerMemory, {
       priceScale: (_s, date) => (date < "2024-06-10" ? 4 : 1),
@@ -243,27 +247,43 @@ describe("MarketData read path (fake provider, in-memory store)", () => {
       assert.deepStrictEqual(yield* dailyCalls, [])
     }).pipe(Effect.provide(readPath())))
 
-  it.effect("quotes for many symbols: one provider call for the misses, cache hits after", () =>
+  it.effect("quotes for many symbols: one provider call per market for the misses, cache hits after", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const marketData = yield* MarketData
       const { calls } = yield* FakeSource
       const first = yield* withFacts(marketData.quotes(symbols))
-      assert.deepStrictEqual(first.value.map((q) => q.symbol), symbols)
+      assert.deepStrictEqual(first.value.quotes.map((q) => q.symbol), symbols)
+      assert.deepStrictEqual(first.value.missing, [])
       const quoteCalls = () => Effect.map(Ref.get(calls), (cs) => cs.filter((c) => c.operation === "quotes").length)
-      assert.strictEqual(yield* quoteCalls(), 1)
+      // CN and US: each market is asked on its own.
+      assert.strictEqual(yield* quoteCalls(), 2)
       const again = yield* withFacts(marketData.quotes(symbols))
       assert.isTrue(again.cacheHit)
-      assert.strictEqual(yield* quoteCalls(), 1)
+      assert.strictEqual(yield* quoteCalls(), 2)
       // Quotes are fresh for 5 seconds: then the stale ones are served at once
       // and refreshed by one call in the background (a refresh worker picks it up).
       yield* TestClock.adjust(Duration.seconds(6))
       const stale = yield* withFacts(marketData.quotes(symbols))
-      assert.deepStrictEqual(stale.value.map((q) => q.symbol), symbols)
-      for (let i = 0; i < 1_000 && (yield* quoteCalls()) < 2; i++) yield* Effect.yieldNow
-      assert.strictEqual(yield* quoteCalls(), 2)
+      assert.deepStrictEqual(stale.value.quotes.map((q) => q.symbol), symbols)
+      for (let i = 0; i < 1_000 && (yield* quoteCalls()) < 4; i++) yield* Effect.yieldNow
+      assert.strictEqual(yield* quoteCalls(), 4)
       for (let i = 0; i < 100; i++) yield* Effect.yieldNow
-      assert.strictEqual(yield* quoteCalls(), 2, "one refresh call for all the stale symbols")
+      assert.strictEqual(yield* quoteCalls(), 4, "one refresh for all the stale symbols, a call per market")
+    }).pipe(Effect.provide(readPath())))
+
+  it.effect("weekly and monthly indicators have a point for every bar /v1/bars answers for the same range", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const marketData = yield* MarketData
+      // `to` in mid-month (and mid-week): the bars widen to whole periods, so must the points.
+      for (const interval of ["1M", "1w"] as const) {
+        const range = { interval, from: "2024-01-10", to: "2024-06-12", adjust: "none" as const }
+        const bars = yield* marketData.bars("600519.SH" as Symbol, range)
+        const sma = yield* marketData.indicator("600519.SH" as Symbol, { name: "sma", period: 3, ...range })
+        assert.deepStrictEqual(sma.points.map((p) => p.date), bars.bars.filter((b) => !b.suspended).map((b) => b.date), interval)
+        assert.isTrue(bars.bars.at(-1)!.date > range.to, `${interval}: the last bar is dated after 'to'`)
+      }
     }).pipe(Effect.provide(readPath())))
 
   it.effect("an indicator value does not depend on where the requested range starts", () =>

@@ -8,8 +8,9 @@
  * `honor_labels: true` and the rules of dashboards/rules/*.yml, and generates
  * bounded load against 127.0.0.1 — healthy traffic, and the conditions some
  * panels exist for: 4xx, 5xx and slow answers, stale cache entries, L1
- * evictions, single-flight joins, an L2 outage, a provider that is down (its
- * breaker trips), a provider throttled by our own rate limit, a database
+ * evictions, single-flight joins, an L2 outage, a provider throttled by our
+ * own rate limit (what it refuses is a 503: the demo world has no second
+ * provider to fail over to, and never mixes with real ones), a database
  * write that fails, a failed backfill. Then:
  *
  * - every query variable of every dashboard lists at least one value;
@@ -46,6 +47,8 @@ const RULES = Path.join(DASHBOARDS, "rules")
  * the other one is down, so a backfill of it fails.
  */
 const PHANTOM = "QZQZQ.US"
+/** A listing whose every provider call fails (SIMULATED_FAILING_SYMBOLS): a provider outage limited to it. */
+const FAILING = "000002.SZ"
 
 /** The scrape job, as deploy/observability/prometheus names it: the dashboards' `$job`. */
 const SCRAPE_JOB = "marketgate"
@@ -238,7 +241,6 @@ describe("dashboards and rules on a real Prometheus", () => {
       )
       const redisPort = yield* newPort
       const redis = yield* spawnRedisServer(redisPort)
-      const deadPort = yield* newPort
       const port = yield* newPort
       const base = `http://127.0.0.1:${port}`
       const service = yield* spawnService({
@@ -254,11 +256,8 @@ describe("dashboards and rules on a real Prometheus", () => {
         // Every provider call takes 350 ms: each cold load is a request slower than the 300 ms SLO threshold.
         SIMULATED_LATENCY_MS: "350",
         SIMULATED_FAILURE_RATE: "0",
-        // A second provider that is down (nothing listens on its port): when the simulated provider
-        // refuses a call, the router fails over to it, its calls fail and its breaker trips.
-        SOURCES: "simulated,yahoo",
-        SOURCE_YAHOO_BASE_URL: `http://127.0.0.1:${deadPort}`,
-        SOURCE_YAHOO_BREAKER_OPEN: "2 seconds",
+        SOURCES: "simulated",
+        SIMULATED_FAILING_SYMBOLS: FAILING,
         // Our own rate limit for the simulated provider: the steady load stays below it, the burst does not.
         SOURCE_SIMULATED_RATE_PER_SECOND: "20",
         SOURCE_SIMULATED_RATE_MAX_WAIT: "50 millis",
@@ -344,7 +343,7 @@ describe("dashboards and rules on a real Prometheus", () => {
         get(`/v1/instruments?market=${market}&limit=400`).pipe(
           Effect.map((a) =>
             objects(asObject(asObject(a.body)?.data)?.instruments)
-              .filter((i) => i.delisted_date === null && typeof i.listed_date === "string" && i.listed_date < daysAgo(800))
+              .filter((i) => i.delisted_date === null && typeof i.listed_date === "string" && i.listed_date < daysAgo(800) && i.symbol !== FAILING)
               .map((i) => String(i.symbol))
           )
         )
@@ -359,13 +358,15 @@ describe("dashboards and rules on a real Prometheus", () => {
       const [backfilled1, backfilled2, refused, singleFlight] = take(44, 2)
       const refusedSymbol = refused!
 
-      // A steady trickle for the whole run: hot keys (quotes go stale after 1 s), and the phantom
-      // instrument, which no provider can supply: a 503 (and a slow answer) on every round, so the
-      // 5xx series grow from scrape to scrape as real errors do, instead of appearing all at once.
+      // A steady trickle for the whole run: hot keys (quotes go stale after 1 s), the phantom
+      // instrument (a 404: no provider has it), and the failing one, whose provider calls fail:
+      // a 503 (and a slow answer) on every round, so the 5xx and provider-fault series grow from
+      // scrape to scrape as real errors do, instead of appearing all at once.
       const steady = Effect.forEach(
         [
           `/v1/quotes?symbols=${hot.join(",")}`,
           `/v1/bars/${PHANTOM}`,
+          `/v1/bars/${FAILING}`,
           `/v1/bars/${hot[0]}`,
           `/v1/indicators/${hot[2]}?name=rsi`,
           `/v1/quotes?symbols=${hot[1]}`,
@@ -426,9 +427,8 @@ describe("dashboards and rules on a real Prometheus", () => {
         "/v1/no-such-endpoint"
       ], 4)
 
-      // A burst of cold intraday series at once, beyond our rate limit for the simulated provider: the
-      // refused calls fail over to the provider that is down, whose breaker opens; what nobody could
-      // answer is a 503.
+      // A burst of cold intraday series at once, beyond our rate limit for the simulated provider:
+      // what it refuses is a 503. (A breaker that trips is shown by the alert-routing test.)
       yield* all(burst.map((s) => intraday(s, "15m")), burst.length)
 
       // Redis goes away for a while: L2 errors, its breaker opens; then it comes back.

@@ -342,7 +342,7 @@ describe("backup.sh and restore.sh", () => {
         assert.strictEqual(before.counts.ingest_runs, 4)
         assert.strictEqual(before.counts.quality_quarantine, 2)
         assert.strictEqual(before.counts.bars_intraday, 2 * 2 * 390)
-        assert.strictEqual(before.counts.schema_migrations, 6)
+        assert.strictEqual(before.counts.schema_migrations, 7)
         assert.match(before.digests.partitions!, /^[0-9a-f]{32}$/)
 
         // A password in the URL (the server trusts us and ignores it) must never be printed.
@@ -387,7 +387,7 @@ describe("backup.sh and restore.sh", () => {
           const id = yield* (yield* IngestRunRepo).start({ kind: "after-restore", trigger: "test", params: {}, instance: "t" })
           assert.strictEqual(id, 5)
         }).pipe(Effect.provide(store(db)))
-        assert.strictEqual((yield* snapshot(db)).counts.schema_migrations, 6)
+        assert.strictEqual((yield* snapshot(db)).counts.schema_migrations, 7)
       }))
 
     it.effect("refuses to overwrite a non-empty database unless forced; a failed forced restore changes nothing", () =>

@@ -138,15 +138,16 @@ layer(replayed(Eastmoney.layer))("EastmoneySource over the replay server", (it) 
       assert.deepStrictEqual(paths, ["/api/qt/stock/kline/get", "/api/qt/stock/get"])
     }))
 
-  it.effect("CN daily bars and quotes only: everything else is Unsupported without a request", () =>
+  it.effect("CN only, no intraday bars: everything else is Unsupported without a request", () =>
     Effect.gen(function*() {
       const source = yield* MarketDataSource
       const replay = yield* ReplayServer
-      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "quotes"])
+      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "instrument", "instruments", "quotes", "snapshot"])
       assert.deepStrictEqual([...source.capabilities.markets], ["CN"])
       const before = (yield* replay.requests("eastmoney")).length
       const errors = [
-        yield* Effect.flip(source.instruments),
+        yield* Effect.flip(source.snapshot("US")),
+        yield* Effect.flip(source.instrument(sym("AAPL.US"))),
         yield* Effect.flip(source.intradayBars(sym("600519.SH"), "5m", "2024-12-18", "2024-12-18")),
         yield* Effect.flip(source.dailyBars(sym("AAPL.US"), "2024-12-18", "2024-12-31")),
         yield* Effect.flip(source.quotes([sym("600519.SH"), sym("AAPL.US")]))

@@ -32,7 +32,7 @@ const daily = (symbol: string, from: string, to: string, at = SATURDAY, seed = 4
 
 describe("universe", () => {
   it.effect("has ≥ 3000 CN and ≥ 500 US listings with unique, valid symbols", () =>
-    withSource(SATURDAY, (s) => s.instruments).pipe(Effect.map((all) => {
+    withSource(SATURDAY, (s) => Effect.map(s.instruments, (l) => l.instruments)).pipe(Effect.map((all) => {
       const symbols: Array<string> = all.map((i) => i.symbol)
       assert.isAtLeast(all.filter((i) => i.market === "CN").length, 3000)
       assert.isAtLeast(all.filter((i) => i.market === "US").length, 500)
@@ -41,9 +41,11 @@ describe("universe", () => {
       for (const i of all) {
         assert.strictEqual(i.symbol, `${i.code}.${i.exchange}`)
         assert.strictEqual(i.market, i.exchange === "US" ? "US" : "CN")
-        assert.strictEqual(i.lot_size, i.market === "CN" ? 100 : 1)
+        assert.strictEqual(i.lot_size, i.market === "CN" && i.kind !== "index" ? 100 : 1)
       }
       assert.includeMembers(symbols, ["600519.SH", "000001.SZ", "300750.SZ", "688981.SH", "AAPL.US", "BRK-B.US"])
+      // The market indices are instruments of the demo world too.
+      assert.includeMembers(symbols, ["000001.SH", "399001.SZ", "000300.SH", "399006.SZ", "000688.SH", "^GSPC.US", "^IXIC.US", "^DJI.US"])
     })))
 })
 

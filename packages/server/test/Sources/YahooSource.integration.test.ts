@@ -52,12 +52,14 @@ const captureWarnings = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 describe("YahooSource symbols", () => {
   it("maps listings to Yahoo tickers and back", () => {
-    const pairs = [["AAPL.US", "AAPL"], ["BRK-B.US", "BRK-B"], ["600519.SH", "600519.SS"], ["000001.SZ", "000001.SZ"]]
+    const pairs = [["AAPL.US", "AAPL"], ["BRK-B.US", "BRK-B"], ["600519.SH", "600519.SS"], ["000001.SZ", "000001.SZ"], ["^GSPC.US", "^GSPC"], ["000001.SH", "000001.SS"]]
     for (const [ours, theirs] of pairs) {
       assert.strictEqual(toYahoo(sym(ours)), theirs)
       assert.strictEqual(fromYahoo(theirs!), ours)
     }
-    assert.isUndefined(fromYahoo("^VXAPL"))
+    // Currencies and crypto pairs are not listings this service serves.
+    assert.isUndefined(fromYahoo("EURUSD=X"))
+    assert.isUndefined(fromYahoo("BTC-USD"))
   })
 })
 
@@ -282,7 +284,7 @@ layer(replayed(Yahoo.layer))("YahooSource over the replay server", (it) => {
       const source = yield* MarketDataSource
       const replay = yield* ReplayServer
       assert.strictEqual(source.name, "yahoo")
-      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "intradayBars", "quotes"])
+      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "instrument", "intradayBars", "quotes"])
       assert.deepStrictEqual([...source.capabilities.markets].sort(), ["CN", "US"])
       const before = (yield* replay.requests("yahoo")).length
       const error = yield* Effect.flip(source.instruments)

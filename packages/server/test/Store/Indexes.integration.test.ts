@@ -6,6 +6,7 @@ import { simulatedUniverse } from "../../src/Sources/Simulated/Universe.ts"
 import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
 import { IngestRunRepo } from "../../src/Store/IngestRunRepo.ts"
 import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
+import { claimWorld } from "../../src/Store/StoreWorld.ts"
 import { IntradayRepo } from "../../src/Store/IntradayRepo.ts"
 import { QuarantineRepo } from "../../src/Store/QuarantineRepo.ts"
 import { freshPostgres } from "../support/TestDatabase.ts"
@@ -101,7 +102,7 @@ const fill = Effect.gen(function*() {
   yield* sql`ANALYZE`
 })
 
-type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo
+type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo | SqlClient.SqlClient
 
 /** A repository call, and which of the statements it sends is meant (when it sends several). */
 interface Query {
@@ -120,6 +121,12 @@ const Q = {
     name: "InstrumentRepo.upsert",
     call: InstrumentRepo.use((r) => r.upsert(universe.slice(0, 50).map((i) => ({ ...i, name: `${i.name} (renamed)` })), "simulated"))
   },
+  instrumentsListedBy: { name: "InstrumentRepo.listedBy", call: InstrumentRepo.use((r) => r.listedBy("US", "simulated")) },
+  instrumentsMarkDelisted: {
+    name: "InstrumentRepo.markDelisted",
+    call: InstrumentRepo.use((r) => r.markDelisted(universe.slice(0, 3).map((i) => i.symbol), "2025-01-02"))
+  },
+  storeWorldClaim: { name: "StoreWorld.claimWorld", call: claimWorld("demo", ["simulated"]), statement: /INSERT INTO store_meta/ },
   barsRange: { name: "DailyBarRepo.range", call: DailyBarRepo.use((r) => r.range(symbol, day("2024-03-01"), day("2024-06-28"))) },
   barsLastBefore: { name: "DailyBarRepo.lastBefore", call: DailyBarRepo.use((r) => r.lastBefore(symbol, day("2024-06-03"))) },
   barsLatestAdjFactor: { name: "DailyBarRepo.latestAdjFactor", call: DailyBarRepo.use((r) => r.latestAdjFactor(symbol)) },
@@ -246,7 +253,9 @@ const arbiter = (query: Query): Use => ({ query, via: "arbiter" })
  * their lookups are checked as well.
  */
 const justified: Record<string, ReadonlyArray<Use>> = {
-  instruments_pkey: [arbiter(Q.instrumentsUpsert), scan(Q.instrumentsAll)],
+  instruments_pkey: [arbiter(Q.instrumentsUpsert), scan(Q.instrumentsAll), scan(Q.instrumentsMarkDelisted)],
+  instruments_market_symbol_idx: [scan(Q.instrumentsListedBy)],
+  store_meta_pkey: [arbiter(Q.storeWorldClaim)],
   bars_daily_pkey: [
     arbiter(Q.barsUpsert),
     scan(Q.barsRange),
@@ -276,8 +285,6 @@ const framework: Record<string, string> = {
  * dropped, and must move to `justified` once a query uses it.
  */
 const unjustified: Record<string, string> = {
-  instruments_market_symbol_idx:
-    "InstrumentCatalog keeps the listing in memory and filters by market there; InstrumentRepo only reads the whole table in symbol order",
   quality_quarantine_pkey: "no query reads quality_quarantine by id: QuarantineRepo.forBar reads by (symbol, date) and sorts the few rows by id"
 }
 

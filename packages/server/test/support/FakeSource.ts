@@ -11,6 +11,7 @@ import {
   type SourceDailyBar,
   SourceError
 } from "../../src/Sources/MarketDataSource.ts"
+import { SourceRouter } from "../../src/Sources/SourceRouter.ts"
 
 export interface SourceCall {
   readonly operation: string
@@ -128,13 +129,30 @@ export class FakeSource extends Context.Service<FakeSource, {
         const source = MarketDataSource.of({
           name: "fake",
           capabilities: { operations: allOperations, markets: new Set(["CN", "US"]) },
-          instruments: Effect.as(record({ operation: "instruments", symbol: "", from: "", to: "" }), fakeInstruments),
+          instruments: Effect.as(record({ operation: "instruments", symbol: "", from: "", to: "" }), { instruments: fakeInstruments, complete: true }),
+          instrument: (symbol) =>
+            Effect.andThen(record({ operation: "instrument", symbol, from: "", to: "" }), () => {
+              const found = fakeInstruments.find((i) => i.symbol === symbol)
+              return found === undefined ? Effect.fail(notFound("instrument", symbol)) : Effect.succeed(found)
+            }),
           dailyBars,
           intradayBars: (symbol, _interval, from, to) =>
             Effect.as(record({ operation: "intradayBars", symbol, from, to }), []),
-          quotes
+          quotes,
+          snapshot: (market) =>
+            Effect.map(quotes(fakeInstruments.filter((i) => i.market === market).map((i) => i.symbol)), (qs) => ({ quotes: qs, expected: qs.length }))
         })
-        return Context.make(MarketDataSource, source).pipe(Context.add(FakeSource, FakeSource.of({ calls })))
+        // The fake is its own router: one provider, asked directly.
+        const router = SourceRouter.of({
+          health: Effect.succeed([]),
+          plan: () => Effect.succeed(["fake"]),
+          dailyBarsExcluding: () => Effect.fail(notFound("dailyBars", "any other provider (there is none)")),
+          listings: Effect.map(Effect.result(source.instruments), (result) => [{ source: "fake", markets: new Set(["CN", "US"] as const), result }])
+        })
+        return Context.make(MarketDataSource, source).pipe(
+          Context.add(SourceRouter, router),
+          Context.add(FakeSource, FakeSource.of({ calls }))
+        )
       })
     )
 }

@@ -8,7 +8,7 @@ import iconv from "iconv-lite"
  * beg/end and other parameters are ignored, so "up to now" requests still match.
  */
 
-export type Provider = "yahoo" | "eastmoney" | "sina" | "tencent"
+export type Provider = "yahoo" | "eastmoney" | "sina" | "tencent" | "nasdaqtrader"
 
 export interface Answer {
   readonly status: number
@@ -70,6 +70,24 @@ for (const file of list("cn/eastmoney/").filter((f) => f.startsWith("quote-"))) 
   eastmoneyQuotes.set(`${file.startsWith("quote-sh") ? 1 : 0}.${data.f57}`, data)
 }
 
+/**
+ * Recorded clist pages by `fs|pn`, from the request URL each recording names
+ * (kept in its file's README). The recordings are JSONP (the browser asked
+ * with `cb=`); without `cb` Eastmoney answers the same JSON bare, so the
+ * wrapper is taken off.
+ */
+const clistPages = new Map<string, unknown>([
+  ["m:1 t:2,m:1 t:23|1", read("cn/eastmoney/clist-sh-a-gainers-pn1-2024-08-08.jsonp")]
+].map(([key, text]) => [key!, JSON.parse(text!.slice(text!.indexOf("(") + 1, text!.lastIndexOf(")")))]))
+// What Eastmoney answers past a list's last page (or for a list not recorded here): no data. Hand-made; see the fixtures README.
+const clistEnd = { rc: 0, rt: 6, svr: 0, lt: 1, full: 1, dlmkts: "", data: null }
+
+/** The Nasdaq Trader directory files served, by name; a test can swap in another recording. */
+export const nasdaqFiles = new Map<string, string>([
+  ["nasdaqlisted", "nasdaqtrader/nasdaqlisted-2025-10-20.txt"],
+  ["otherlisted", "nasdaqtrader/otherlisted-2025-10-20.txt"]
+])
+
 /** `var hq_str_sh510500="…";` / `v_sh510500="…";` lines by code. */
 const linesByCode = (dir: string, pattern: RegExp) => {
   const lines = new Map<string, string>()
@@ -112,6 +130,21 @@ export const route = (path: string, query: URLSearchParams, headers: Record<stri
       ? eastmoneyQuotes.has(secid) ? { rc: 0, rt: 4, lt: 1, full: 1, dlmkts: "", data: eastmoneyQuotes.get(secid) } : undefined
       : klines.get(secid)
     return { provider: "eastmoney" as const, answer: found === undefined ? json(404, { rc: 100, data: null }) : json(200, found) }
+  }
+  if (path === "/api/qt/clist/get") {
+    const page = clistPages.get(`${query.get("fs")}|${query.get("pn") ?? "1"}`) ?? clistEnd
+    return { provider: "eastmoney" as const, answer: json(200, page) }
+  }
+  const directory = /^\/dynamic\/SymDir\/(\w+)\.txt$/.exec(path)?.[1]
+  if (directory !== undefined) {
+    const file = nasdaqFiles.get(directory)
+    return {
+      provider: "nasdaqtrader" as const,
+      answer: file === undefined
+        ? { status: 404, headers: {}, body: Buffer.from("not found") }
+        // The live files are CRLF text; the recordings keep the line ends they were committed with.
+        : { status: 200, headers: { "content-type": "text/plain" }, body: Buffer.from(read(file)) }
+    }
   }
   if (path.startsWith("/list=")) {
     // Sina refuses requests without a Referer from its own site.

@@ -5,7 +5,11 @@ import { Clock, Config, Effect, Layer, Option, Result } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { cnQuote } from "../HttpProvider/ChinaQuote.ts"
 import { badResponse, type CallInfo, decodeJson, fetchText, notFound, outsideMarkets } from "../HttpProvider/ProviderHttp.ts"
+import { cnListingOf } from "@marketgate/domain/ChinaBoards"
+import { makeInstrument } from "@marketgate/domain/Instrument"
+import type { Market } from "@marketgate/domain/Symbol"
 import { MarketDataSource, type SourceDailyBar, type SourceError, unsupported } from "../MarketDataSource.ts"
+import { clist, clistSnapshot } from "./EastmoneyClist.ts"
 import { figure, KlineResponse, parseKline, type QuoteData, QuoteResponse } from "./EastmoneySchemas.ts"
 
 export const NAME = "eastmoney"
@@ -69,8 +73,8 @@ const makeWith = (bases: Bases) =>
       return { bars, actions: [] }
     })
 
-    /** One symbol's quote, or undefined when Eastmoney does not know it. */
-    const quoteOf = (symbol: Symbol, call: CallInfo): Effect.Effect<Quote | undefined, SourceError> =>
+    /** One symbol's quote fields, or undefined when Eastmoney does not know it. */
+    const quoteData = (symbol: Symbol, call: CallInfo): Effect.Effect<QuoteData | undefined, SourceError> =>
       fetchText(
         client,
         HttpClientRequest.get(`${quoteBase}/api/qt/stock/get`, {
@@ -86,10 +90,38 @@ const makeWith = (bases: Bases) =>
             ? Effect.succeed(undefined)
             : body.data.f57 !== codeOf(symbol)
             ? badResponse({ ...call, symbol }, `the quote is for ${body.data.f57}`)
-            : Effect.map(Clock.currentTimeMillis, (now) => toQuote(symbol, body.data!, now))
+            : Effect.succeed(body.data)
         ),
         Effect.catchIf((e) => e.reason === "NotFound", () => Effect.succeed(undefined))
       )
+
+    const quoteOf = (symbol: Symbol, call: CallInfo): Effect.Effect<Quote | undefined, SourceError> =>
+      Effect.flatMap(quoteData(symbol, call), (data) =>
+        data === undefined ? Effect.succeed(undefined) : Effect.map(Clock.currentTimeMillis, (now) => toQuote(symbol, data, now)))
+
+    /** Discovery: the quote names the listing; its code says the board. */
+    const instrument = Effect.fn("EastmoneySource.instrument")(function*(symbol: Symbol) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol })
+      const call: CallInfo = { source: NAME, operation: "instrument", symbol }
+      const exchange = exchangeOf(symbol)
+      if (exchange === "US") return yield* outsideMarkets(call, CN_ONLY)
+      const listing = cnListingOf(codeOf(symbol), exchange)
+      const data = listing === undefined ? undefined : yield* quoteData(symbol, call)
+      if (listing === undefined || data === undefined) return yield* notFound(call, symbol)
+      return makeInstrument(codeOf(symbol), exchange, data.f58.replace(/\s+/g, ""), listing.board, null, null, listing.kind)
+    })
+
+    const instruments = clist(client, quoteBase, { source: NAME, operation: "instruments", symbol: "the A-share and ETF lists" }).pipe(
+      Effect.map(({ expected, rows }) => ({ instruments: rows.map((r) => r.instrument), complete: rows.length >= expected })),
+      Effect.withSpan("EastmoneySource.instruments", { attributes: { "datasource.name": NAME } })
+    )
+
+    const snapshot = Effect.fn("EastmoneySource.snapshot")(function*(market: Market) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, market })
+      const call: CallInfo = { source: NAME, operation: "snapshot", symbol: `the ${market} market` }
+      if (market !== "CN") return yield* outsideMarkets(call, CN_ONLY)
+      return yield* clistSnapshot(client, quoteBase, call)
+    })
 
     const quotes = Effect.fn("EastmoneySource.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
       yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol: symbols.join(",") })
@@ -104,11 +136,13 @@ const makeWith = (bases: Bases) =>
 
     return MarketDataSource.of({
       name: NAME,
-      capabilities: { operations: new Set(["dailyBars", "quotes"]), markets: new Set(["CN"]) },
-      instruments: Effect.fail(unsupported(NAME, "instruments")),
+      capabilities: { operations: new Set(["instruments", "instrument", "dailyBars", "quotes", "snapshot"]), markets: new Set(["CN"]) },
+      instruments,
+      instrument,
       dailyBars,
       intradayBars: () => Effect.fail(unsupported(NAME, "intradayBars")),
-      quotes
+      quotes,
+      snapshot
     })
   })
 

@@ -34,9 +34,11 @@ export const makeCnQuoteSource = (provider: CnQuoteProvider, options: { readonly
       name,
       capabilities: { operations: new Set(["quotes"]), markets: new Set(["CN"]) },
       instruments: Effect.fail(unsupported(name, "instruments")),
+      instrument: () => Effect.fail(unsupported(name, "instrument")),
       dailyBars: () => Effect.fail(unsupported(name, "dailyBars")),
       intradayBars: () => Effect.fail(unsupported(name, "intradayBars")),
-      quotes
+      quotes,
+      snapshot: () => Effect.fail(unsupported(name, "snapshot"))
     })
   })
 

@@ -1,6 +1,6 @@
 import type { SourceHealth } from "@marketgate/domain/SourceHealth"
 import { Clock, Duration, Effect, Exit, Ref, Schedule, Semaphore } from "effect"
-import { type MarketDataSource, type Operation, SourceError } from "../MarketDataSource.ts"
+import { isBulk, type MarketDataSource, type Operation, SourceError } from "../MarketDataSource.ts"
 import { SourceMetrics } from "../SourceMetrics.ts"
 import { makeAdaptiveRateLimiter } from "./AdaptiveRateLimiter.ts"
 import * as Machine from "../../Resilience/BreakerMachine.ts"
@@ -66,6 +66,10 @@ export const guard = (inner: Source, settings: SourceSettings) =>
         )
       }))
     metrics.breakerState.set({ source: name }, 0)
+    // Every transition a breaker can make, at 0 from the start: increase() then sees the first one.
+    for (const [from, to] of [["closed", "open"], ["open", "half_open"], ["half_open", "closed"], ["half_open", "open"]] as const) {
+      metrics.breakerTransitions.inc({ source: name, from, to }, 0)
+    }
     metrics.rateLimit.set({ source: name }, settings.rateLimit.maxPerSecond)
 
     const ewma = yield* Ref.make<number | undefined>(undefined)
@@ -84,7 +88,8 @@ export const guard = (inner: Source, settings: SourceSettings) =>
         yield* Effect.annotateCurrentSpan({ "retry.attempt": n })
         return yield* call.pipe(
           Effect.timeoutOrElse({
-            duration: settings.timeout,
+            // A listing or a full-market snapshot pages through thousands of rows.
+            duration: isBulk(operation) ? settings.listingTimeout : settings.timeout,
             orElse: () =>
               Effect.fail(
                 new SourceError({
@@ -168,9 +173,11 @@ export const guard = (inner: Source, settings: SourceSettings) =>
       name,
       capabilities: inner.capabilities,
       instruments: run("instruments", inner.instruments),
+      instrument: (symbol) => run("instrument", inner.instrument(symbol)),
       dailyBars: (symbol, from, to) => run("dailyBars", inner.dailyBars(symbol, from, to)),
       intradayBars: (symbol, interval, from, to) => run("intradayBars", inner.intradayBars(symbol, interval, from, to)),
-      quotes: (symbols) => run("quotes", inner.quotes(symbols))
+      quotes: (symbols) => run("quotes", inner.quotes(symbols)),
+      snapshot: (market) => run("snapshot", inner.snapshot(market))
     }
 
     const recentCounts = Effect.map(Ref.get(recent), (r) => ({ failures: r.filter((f) => f).length, calls: r.length }))

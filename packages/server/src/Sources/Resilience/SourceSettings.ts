@@ -14,6 +14,8 @@ export interface SourceSettings {
   readonly cost: number
   /** Per attempt. */
   readonly timeout: Duration.Duration
+  /** Per attempt of a listing or a full-market snapshot, which page through a whole market. */
+  readonly listingTimeout: Duration.Duration
   /** Retries of a retryable failure, with exponential backoff and jitter from `retryBase`. */
   readonly retries: number
   readonly retryBase: Duration.Duration
@@ -34,6 +36,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
   free: {
     cost: 0,
     timeout: Duration.seconds(2),
+    listingTimeout: Duration.seconds(60),
     retries: 2,
     retryBase: Duration.millis(100),
     maxConcurrency: 4,
@@ -51,6 +54,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
   paid: {
     cost: 1,
     timeout: Duration.seconds(3),
+    listingTimeout: Duration.seconds(60),
     retries: 2,
     retryBase: Duration.millis(100),
     maxConcurrency: 16,
@@ -82,6 +86,7 @@ export const sourceSettingsConfig = (
       return Config.all({
         cost: Config.Number(v("COST")).pipe(Config.withDefault(d.cost)),
         timeout: Config.Duration(v("TIMEOUT")).pipe(Config.withDefault(d.timeout)),
+        listingTimeout: Config.Duration(v("LISTING_TIMEOUT")).pipe(Config.withDefault(d.listingTimeout)),
         retries: Config.Int(v("RETRIES")).pipe(Config.withDefault(d.retries)),
         maxConcurrency: Config.Int(v("CONCURRENCY")).pipe(Config.withDefault(d.maxConcurrency)),
         ratePerSecond: Config.Number(v("RATE_PER_SECOND")).pipe(Config.withDefault(d.rateLimit.maxPerSecond)),
@@ -96,6 +101,7 @@ export const sourceSettingsConfig = (
         tier,
         cost: c.cost,
         timeout: c.timeout,
+        listingTimeout: c.listingTimeout,
         retries: Math.max(0, c.retries),
         maxConcurrency: Math.max(1, c.maxConcurrency),
         rateLimit: {

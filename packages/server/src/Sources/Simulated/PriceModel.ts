@@ -3,6 +3,7 @@ import type { ExchangeCalendar } from "@marketgate/domain/calendar/ExchangeCalen
 import { dailyLimitOf, type Instrument } from "@marketgate/domain/Instrument"
 import type { SourceDailyBar } from "../MarketDataSource.ts"
 import { normal, stringId, uniform } from "./DeterministicRandom.ts"
+import { FullHistory, type PathHistory, RecentHistory } from "./PathHistory.ts"
 
 /**
  * Prices of one simulated instrument: a daily log-random walk with its own
@@ -25,9 +26,20 @@ const S_SUSPEND = 7
 const S_SUSPEND_LEN = 8
 const S_MINUTE = 100
 
+/** Where a well-known listing is steered: its price and typical volume on `date`. */
+export interface Level {
+  readonly date: string
+  readonly price: number
+  readonly volume: number
+  /** Indices: typical turnover, since an index's amount is not volume × level. */
+  readonly turnover?: number | undefined
+}
+
 interface Params {
   readonly id: number
   readonly startPrice: number
+  /** Amount per (volume × price): 1 for shares; an index's own ratio. */
+  readonly amountRatio: number
   readonly drift: number
   readonly vol: number
   readonly baseVolume: number
@@ -36,21 +48,28 @@ interface Params {
   readonly lotSize: number
 }
 
-const paramsOf = (seed: number, instrument: Instrument): Params => {
+const paramsOf = (seed: number, instrument: Instrument, level: Level | undefined): Params => {
   const id = stringId(instrument.symbol)
   const cn = instrument.market === "CN"
+  const index = instrument.kind === "index"
   const u = (stream: number) => uniform(seed, id, -1, stream)
   return {
     id,
     startPrice: round2((cn ? 12 : 30) * Math.exp(0.8 * normal(seed, id, -2, 0))) + 1,
+    amountRatio: level?.turnover === undefined ? 1 : level.turnover / (level.volume * level.price),
     drift: Math.max(-0.0001, 0.0003 + 0.0003 * normal(seed, id, -3, 0)),
-    vol: (cn ? 0.015 : 0.01) + u(1) * 0.02,
-    baseVolume: (cn ? 8e6 : 5e6) * Math.exp(0.9 * normal(seed, id, -4, 0)),
+    // Indices are diversified: about 1 % a day.
+    vol: index ? 0.008 + u(1) * 0.004 : (cn ? 0.015 : 0.01) + u(1) * 0.02,
+    // The volume model averages about 1.2 × its base.
+    baseVolume: level === undefined ? (cn ? 8e6 : 5e6) * Math.exp(0.9 * normal(seed, id, -4, 0)) : level.volume / 1.2,
     limit: dailyLimitOf(instrument.board),
-    suspendRate: cn ? 0.0015 : 0.0002,
+    suspendRate: index ? 0 : cn ? 0.0015 : 0.0002,
     lotSize: instrument.lot_size
   }
 }
+
+// Calibrated start prices, by seed and symbol: a path is rebuilt often (LRU), calibrated once.
+const calibrated = new Map<string, number>()
 
 export interface DayState {
   readonly day: DayNumber
@@ -59,6 +78,11 @@ export interface DayState {
   readonly suspended: boolean
 }
 
+/** After its level date, a well-known listing is held near its level: a stronger pull, a smaller drift. */
+const PULL = 0.003
+const STEERED_PULL = 0.02
+const STEERED_DRIFT = 0.0002
+
 /** One instrument's daily closes, generated forward from listing and extended on demand. */
 export class PricePath {
   readonly instrument: Instrument
@@ -66,22 +90,54 @@ export class PricePath {
   private readonly seed: number
   private readonly calendar: ExchangeCalendar
   private readonly firstDay: DayNumber
-  // Typed arrays keep a 30-year path near 150 kB: closes and flags by session
-  // number k, and the session number of each calendar day since listing.
-  private closes = new Float64Array(1024)
-  private suspended = new Uint8Array(1024)
-  private sessionIndex = new Int32Array(1024).fill(-1)
-  private count = 0
+  private readonly history: PathHistory
+  private readonly anchorDay: DayNumber | undefined
+  private anchor: { readonly k: number; readonly logClose: number } | undefined
   private lastDay: DayNumber
   private suspendLeft = 0
 
-  constructor(seed: number, instrument: Instrument, calendar: ExchangeCalendar) {
+  /**
+   * A well-known listing's `level` steers its path: the start price is scaled
+   * (up to three times, as rounding to cents is not exactly proportional)
+   * until the close of `level.date` is within a cent of `level.price`; the walk
+   * is multiplicative, so the path keeps its shape. After that date the path
+   * is held near the level. `recentOnly` keeps just the last sessions (a
+   * snapshot of the whole market asks only about today).
+   */
+  constructor(
+    seed: number,
+    instrument: Instrument,
+    calendar: ExchangeCalendar,
+    level?: Level,
+    options: { readonly startPrice?: number; readonly recentOnly?: boolean } = {}
+  ) {
     this.seed = seed
     this.instrument = instrument
     this.calendar = calendar
-    this.p = paramsOf(seed, instrument)
-    this.firstDay = calendar.sessionOnOrAfter(toDayNumber(instrument.listed_date)) ?? toDayNumber(instrument.listed_date)
+    const params = paramsOf(seed, instrument, level)
+    const listed = toDayNumber(instrument.listed_date ?? "1990-12-19")
+    this.firstDay = calendar.sessionOnOrAfter(listed) ?? listed
     this.lastDay = this.firstDay - 1
+    this.history = options.recentOnly === true ? new RecentHistory() : new FullHistory(this.firstDay)
+    this.anchorDay = level === undefined ? undefined : calendar.sessionOnOrBefore(toDayNumber(level.date))
+    const startPrice = options.startPrice ?? (level === undefined ? params.startPrice : this.calibrate(params.startPrice, level))
+    this.p = { ...params, startPrice }
+  }
+
+  private calibrate(guess: number, level: Level): number {
+    const key = `${this.seed}:${this.instrument.symbol}`
+    const known = calibrated.get(key)
+    if (known !== undefined) return known
+    const anchor = this.anchorDay
+    let start = guess
+    for (let i = 0; i < 3 && anchor !== undefined && anchor >= this.firstDay; i++) {
+      const probe = new PricePath(this.seed, this.instrument, this.calendar, undefined, { startPrice: start, recentOnly: true })
+      const close = probe.state(anchor)?.close
+      if (close === undefined || Math.abs(close - level.price) < 0.01) break
+      start = start * (level.price / close)
+    }
+    calibrated.set(key, start)
+    return start
   }
 
   get listingDay(): DayNumber {
@@ -99,32 +155,16 @@ export class PricePath {
     return Math.min(up, Math.max(down, x))
   }
 
-  private grow(): void {
-    const closes = new Float64Array(this.closes.length * 2)
-    closes.set(this.closes)
-    this.closes = closes
-    const suspended = new Uint8Array(this.suspended.length * 2)
-    suspended.set(this.suspended)
-    this.suspended = suspended
-  }
-
-  private growIndex(offset: number): void {
-    const index = new Int32Array(Math.max(offset + 1, this.sessionIndex.length * 2)).fill(-1)
-    index.set(this.sessionIndex)
-    this.sessionIndex = index
-  }
-
   private extendTo(day: DayNumber): void {
     if (day <= this.lastDay) return
     const { drift, id, startPrice, suspendRate, vol } = this.p
     const seed = this.seed
     const logStart = Math.log(startPrice)
-    if (day - this.firstDay >= this.sessionIndex.length) this.growIndex(day - this.firstDay)
+    const history = this.history
     for (let d = this.lastDay + 1; d <= day; d++) {
       if (!this.calendar.isSessionDay(d)) continue
-      const k = this.count
-      if (k >= this.closes.length) this.grow()
-      const prev = k === 0 ? startPrice : this.closes[k - 1]!
+      const k = history.count
+      const prev = k === 0 ? startPrice : history.close(k - 1)
       let close = prev
       let suspended = false
       if (this.suspendLeft > 0) {
@@ -135,14 +175,14 @@ export class PricePath {
         suspended = true
       } else {
         const jump = uniform(seed, id, d, S_JUMP) < 0.02 ? 3 : 1
-        const trend = logStart + drift * k
-        const r = drift + vol * jump * normal(seed, id, d, S_RETURN) + 0.003 * (trend - Math.log(prev))
+        const anchor = this.anchor
+        const trend = anchor === undefined ? logStart + drift * k : anchor.logClose + STEERED_DRIFT * (k - anchor.k)
+        const pull = anchor === undefined ? PULL : STEERED_PULL
+        const r = drift + vol * jump * normal(seed, id, d, S_RETURN) + pull * (trend - Math.log(prev))
         close = this.clamp(Math.max(0.5, round2(prev * Math.exp(r))), prev)
       }
-      this.sessionIndex[d - this.firstDay] = k
-      this.closes[k] = close
-      this.suspended[k] = suspended ? 1 : 0
-      this.count++
+      history.record(d, close, suspended)
+      if (d === this.anchorDay) this.anchor = { k, logClose: Math.log(close) }
     }
     this.lastDay = day
   }
@@ -151,10 +191,10 @@ export class PricePath {
   state(day: DayNumber): DayState | undefined {
     if (day < this.firstDay) return undefined
     this.extendTo(day)
-    const k = this.sessionIndex[day - this.firstDay]!
+    const k = this.history.indexOf(day)
     if (k < 0) return undefined
-    const prevClose = k === 0 ? this.p.startPrice : this.closes[k - 1]!
-    return { day, prevClose, close: this.closes[k]!, suspended: this.suspended[k] === 1 }
+    const prevClose = k === 0 ? this.p.startPrice : this.history.close(k - 1)
+    return { day, prevClose, close: this.history.close(k), suspended: this.history.suspended(k) }
   }
 
   /** The last session state on or before `day`. */
@@ -188,7 +228,7 @@ export class PricePath {
       low: Math.min(low, open, close),
       close,
       volume,
-      amount: round2((volume * (open + high + low + close)) / 4)
+      amount: round2((this.p.amountRatio * volume * (open + high + low + close)) / 4)
     }
   }
 

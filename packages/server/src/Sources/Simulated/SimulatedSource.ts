@@ -2,12 +2,14 @@ import { type DayNumber, fromDayNumber, type IsoDate, toDayNumber } from "@marke
 import type { ExchangeCalendar, SessionTimes } from "@marketgate/domain/calendar/ExchangeCalendar"
 import { type IntradayInterval, minutesOf } from "@marketgate/domain/Interval"
 import type { Quote } from "@marketgate/domain/Quote"
-import type { Symbol } from "@marketgate/domain/Symbol"
-import { Clock, Config, Duration, Effect, Layer, Random } from "effect"
+import { Symbol } from "@marketgate/domain/Symbol"
+import { Clock, Config, Duration, Effect, Layer, Random, Schema, SchemaGetter } from "effect"
 import { TradingCalendars } from "../../Calendar/TradingCalendars.ts"
 import { allOperations, MarketDataSource, SourceError, type SourceIntradayBar } from "../MarketDataSource.ts"
-import { PricePath } from "./PriceModel.ts"
-import { simulatedInstrument, simulatedUniverse } from "./Universe.ts"
+import type { Instrument } from "@marketgate/domain/Instrument"
+import type { Market } from "@marketgate/domain/Symbol"
+import type { PricePath } from "./PriceModel.ts"
+import { simulatedInstrument, simulatedPath, simulatedUniverse } from "./Universe.ts"
 
 export interface SimulatedOptions {
   /** Prices are a pure function of (seed, symbol, date). */
@@ -16,6 +18,8 @@ export interface SimulatedOptions {
   readonly latency: Duration.Duration
   /** Probability in [0, 1] that a call fails as "Unavailable". */
   readonly failureRate: number
+  /** Symbols whose bars and quotes always fail as "Unavailable": a provider outage limited to them, for demos and tests. */
+  readonly failingSymbols?: ReadonlySet<string> | undefined
 }
 
 const NAME = "simulated"
@@ -52,8 +56,30 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
     const calendars = yield* TradingCalendars
     const paths = new Map<string, PricePath>()
 
+    const newPath = (instrument: Instrument, recentOnly = false) =>
+      simulatedPath(options.seed, instrument, calendars.of(instrument.exchange), recentOnly)
+    // A snapshot walks every path of a market to today: kept apart from the LRU,
+    // each remembering only its last sessions, so later snapshots only add a day.
+    const snapshotPaths = new Map<string, PricePath>()
+    const snapshotPath = (instrument: Instrument) => {
+      let path = snapshotPaths.get(instrument.symbol)
+      if (path === undefined) snapshotPaths.set(instrument.symbol, path = newPath(instrument, true))
+      return path
+    }
+
     const pathOf = (symbol: Symbol, operation: string) =>
       Effect.suspend(() => {
+        if (options.failingSymbols?.has(symbol) === true) {
+          return Effect.fail(
+            new SourceError({
+              source: NAME,
+              operation,
+              reason: "Unavailable",
+              message: `injected failure for ${symbol} (SIMULATED_FAILING_SYMBOLS)`,
+              retryable: true
+            })
+          )
+        }
         const cached = paths.get(symbol)
         if (cached !== undefined) {
           // Re-insert: Map order is the recency order of this small LRU.
@@ -73,7 +99,7 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
             })
           )
         }
-        const path = new PricePath(options.seed, instrument, calendars.of(instrument.exchange))
+        const path = newPath(instrument)
         paths.set(symbol, path)
         if (paths.size > PATH_CACHE_SIZE) paths.delete(paths.keys().next().value!)
         return Effect.succeed(path)
@@ -258,17 +284,43 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
       )
     })
 
-    const instruments = call("instruments", Effect.sync(simulatedUniverse)).pipe(
+    const instruments = call("instruments", Effect.sync(() => ({ instruments: simulatedUniverse(), complete: true }))).pipe(
       Effect.withSpan("SimulatedSource.instruments", { attributes: { "datasource.name": NAME } })
     )
+
+    const instrument = Effect.fn("SimulatedSource.instrument")(function*(symbol: Symbol) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol })
+      const found = simulatedInstrument(symbol)
+      return yield* call(
+        "instrument",
+        found === undefined
+          ? Effect.fail(new SourceError({ source: NAME, operation: "instrument", reason: "NotFound", message: `the simulated universe has no '${symbol}'`, retryable: false }))
+          : Effect.succeed(found)
+      )
+    })
+
+    // Every stock and ETF of the market (indices are not in a snapshot), quoted at one instant.
+    const snapshot = Effect.fn("SimulatedSource.snapshot")(function*(market: Market) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, market })
+      return yield* call(
+        "snapshot",
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const listed = simulatedUniverse().filter((i) => i.market === market && i.kind !== "index")
+          return { quotes: listed.map((i) => quoteOf(snapshotPath(i), now)), expected: listed.length }
+        })
+      )
+    })
 
     return MarketDataSource.of({
       name: NAME,
       capabilities: { operations: allOperations, markets: new Set(["CN", "US"]) },
       instruments,
+      instrument,
       dailyBars,
       intradayBars,
-      quotes
+      quotes,
+      snapshot
     })
   })
 
@@ -281,7 +333,14 @@ export const SimulatedConfig = Config.all({
   failureRate: Config.Number("SIMULATED_FAILURE_RATE").pipe(
     Config.withDefault(0),
     Config.map((r) => Math.min(1, Math.max(0, r)))
-  )
+  ),
+  failingSymbols: Config.schema(
+    Schema.String.pipe(Schema.decodeTo(Schema.Array(Symbol), {
+      decode: SchemaGetter.transform((s: string) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0)),
+      encode: SchemaGetter.transform((xs: ReadonlyArray<string>) => xs.join(","))
+    })),
+    "SIMULATED_FAILING_SYMBOLS"
+  ).pipe(Config.withDefault([] as ReadonlyArray<Symbol>), Config.map((xs) => new Set<string>(xs)))
 })
 
 /** The embedded default provider: deterministic, realistic, offline. */

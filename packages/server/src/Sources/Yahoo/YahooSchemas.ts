@@ -51,6 +51,17 @@ export const QuoteResponse = Schema.Struct({
   })
 })
 
+/** What discovery reads of an entry: a name, what it is, where it lists, since when. */
+export const YahooDescription = Schema.Struct({
+  symbol: Schema.String,
+  longName: Schema.optionalKey(Schema.String),
+  shortName: Schema.optionalKey(Schema.String),
+  quoteType: Schema.String,
+  exchange: Schema.optionalKey(Schema.String),
+  firstTradeDateMilliseconds: Schema.optionalKey(Schema.Finite)
+})
+export type YahooDescription = typeof YahooDescription.Type
+
 /** Enough of an entry to know whose it is: `quoteType: "NONE"` marks a symbol Yahoo has no data for. */
 export const QuoteStub = Schema.Struct({ symbol: Schema.String, quoteType: Schema.optionalKey(Schema.String) })
 

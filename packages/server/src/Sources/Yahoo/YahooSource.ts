@@ -8,8 +8,8 @@ import { HttpClient, HttpClientRequest } from "effect/http"
 import { badResponse, baseUrlConfig, type CallInfo, decodeJson, fetchText, notFound } from "../HttpProvider/ProviderHttp.ts"
 import { MarketDataSource, type SourceError, type SourceIntradayBar, unsupported } from "../MarketDataSource.ts"
 import { asTradedBars, chartRows, corporateActions, splitEvents } from "./YahooChart.ts"
-import { ChartResponse, type ChartResult, QuoteResponse, QuoteStub, YahooQuote } from "./YahooSchemas.ts"
-import { fromYahoo, toYahoo, zoneOf } from "./YahooSymbols.ts"
+import { ChartResponse, type ChartResult, QuoteResponse, QuoteStub, YahooDescription, YahooQuote } from "./YahooSchemas.ts"
+import { describeListing, fromYahoo, toYahoo, zoneOf } from "./YahooSymbols.ts"
 
 export const NAME = "yahoo"
 export const DEFAULT_BASE_URL = "https://query1.finance.yahoo.com"
@@ -117,42 +117,73 @@ export const make = (options: YahooOptions) =>
       }
     )
 
+    /** The v7 quote entries of the symbols asked about, by our symbol; "NONE" stubs left out like absent ones. */
+    const quoteEntries = (call: CallInfo, symbols: ReadonlyArray<Symbol>) =>
+      Effect.gen(function*() {
+        const body = yield* fetchText(
+          client,
+          HttpClientRequest.get(`${base}/v7/finance/quote`, { urlParams: { symbols: symbols.map(toYahoo).join(",") }, acceptJson: true }),
+          call
+        ).pipe(Effect.flatMap(decodeJson(QuoteResponse, call)))
+        const { error, result } = body.quoteResponse
+        if (error != null) return yield* badResponse(call, `Yahoo error ${error.code}: ${error.description ?? ""}`)
+        if (result == null) return yield* badResponse(call, "no result list")
+        const entries: Array<readonly [Symbol, unknown]> = []
+        for (const entry of result) {
+          const stub = yield* Schema.decodeUnknownEffect(QuoteStub)(entry).pipe(
+            Effect.catch((e) => badResponse(call, `a result entry has no symbol: ${e.message}`))
+          )
+          const symbol = fromYahoo(stub.symbol)
+          // "NONE" entries are Yahoo's answer for a symbol it has no data for; omit, like an absent one.
+          if (symbol === undefined || !symbols.includes(symbol) || stub.quoteType === "NONE") continue
+          entries.push([symbol, entry])
+        }
+        return entries
+      })
+
     const quotes = Effect.fn("YahooSource.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
       yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol: symbols.join(",") })
       if (symbols.length === 0) return []
       const call: CallInfo = { source: NAME, operation: "quotes", symbol: symbols.join(",") }
-      const body = yield* fetchText(
-        client,
-        HttpClientRequest.get(`${base}/v7/finance/quote`, { urlParams: { symbols: symbols.map(toYahoo).join(",") }, acceptJson: true }),
-        call
-      ).pipe(Effect.flatMap(decodeJson(QuoteResponse, call)))
-      const { error, result } = body.quoteResponse
-      if (error != null) return yield* badResponse(call, `Yahoo error ${error.code}: ${error.description ?? ""}`)
-      if (result == null) return yield* badResponse(call, "no result list")
       const out: Array<Quote> = []
-      for (const entry of result) {
-        const stub = yield* Schema.decodeUnknownEffect(QuoteStub)(entry).pipe(
-          Effect.catch((e) => badResponse(call, `a result entry has no symbol: ${e.message}`))
+      const incomplete: Array<string> = []
+      for (const [symbol, entry] of yield* quoteEntries(call, symbols)) {
+        // One entry without prices (a stub Yahoo sends for some symbols) costs only that symbol.
+        const q = Schema.decodeUnknownResult(YahooQuote)(entry)
+        if (q._tag === "Success") out.push(toQuote(symbol, q.success))
+        else incomplete.push(`the quote of ${toYahoo(symbol)} is incomplete: ${q.failure.message}`)
+      }
+      if (out.length === 0 && incomplete.length > 0) return yield* badResponse(call, incomplete.join("; "))
+      if (incomplete.length > 0) {
+        yield* Effect.logWarning(`${NAME} quotes: left out incomplete entries`).pipe(
+          Effect.annotateLogs({ source: NAME, operation: "quotes", incomplete: incomplete.join("; ").slice(0, 500) })
         )
-        const symbol = fromYahoo(stub.symbol)
-        // "NONE" entries are Yahoo's answer for a symbol it has no data for; omit, like an absent one.
-        if (symbol === undefined || !symbols.includes(symbol) || stub.quoteType === "NONE") continue
-        const q = yield* Schema.decodeUnknownEffect(YahooQuote)(entry).pipe(
-          Effect.catch((e) => badResponse(call, `the quote of ${stub.symbol} is incomplete: ${e.message}`))
-        )
-        out.push(toQuote(symbol, q))
       }
       if (out.length === 0) return yield* notFound(call, symbols.join(", "))
       return out
     })
 
+    /** Discovery: Yahoo's quote entry names the symbol, says what it is and where it lists. */
+    const instrument = Effect.fn("YahooSource.instrument")(function*(symbol: Symbol) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol })
+      const call: CallInfo = { source: NAME, operation: "instrument", symbol }
+      const [found] = yield* quoteEntries(call, [symbol])
+      if (found === undefined) return yield* notFound(call, symbol)
+      const described = Schema.decodeUnknownResult(YahooDescription)(found[1])
+      if (described._tag === "Failure") return yield* badResponse(call, `the entry of ${toYahoo(symbol)} does not describe it: ${described.failure.message}`)
+      const listing = describeListing(symbol, described.success)
+      return listing === undefined ? yield* notFound(call, `${symbol} (Yahoo lists it as ${described.success.quoteType})`) : listing
+    })
+
     return MarketDataSource.of({
       name: NAME,
-      capabilities: { operations: new Set(["dailyBars", "intradayBars", "quotes"]), markets: new Set(["CN", "US"]) },
+      capabilities: { operations: new Set(["instrument", "dailyBars", "intradayBars", "quotes"]), markets: new Set(["CN", "US"]) },
       instruments: Effect.fail(unsupported(NAME, "instruments")),
+      instrument,
       dailyBars,
       intradayBars,
-      quotes
+      quotes,
+      snapshot: () => Effect.fail(unsupported(NAME, "snapshot"))
     })
   })
 
