@@ -92,7 +92,7 @@ export const initCommand = Command.make(
 
     const outcome = yield* (yield* Backfill).run({ symbols, from: request.from, to: request.to }, "cli:init", (counts) =>
       Console.log(progressLine(markets)(counts)))
-    if (outcome._tag === "Skipped") return yield* new CliFailure({ message: `backfill not started: ${outcome.reason}` })
+    if (outcome._tag !== "Finished") return yield* new CliFailure({ message: `backfill not started: ${outcome.reason}` })
     const summary = Object.entries(outcome.counts).map(([k, v]) => `${k}=${v}`).join(" ")
     yield* Console.log(`[init] run ${outcome.runId} ${outcome.status}: ${summary}`)
     if (outcome.status !== "succeeded" || (outcome.counts.failed ?? 0) > 0) {
