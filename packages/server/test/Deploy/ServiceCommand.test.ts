@@ -91,6 +91,27 @@ describe("cli service", () => {
       assert.include(unit.split("\n"), `TimeoutStopSec=${STOP_TIMEOUT_SECONDS}s`)
     }), { timeout: 30_000 })
 
+  it.live("the backup service and its daily timer pass systemd-analyze verify", () =>
+    Effect.gen(function*() {
+      const analyze = onPath("systemd-analyze")
+      assert.isDefined(analyze, "systemd-analyze is not on PATH: install the Debian package systemd (.ci/run does)")
+      const dir = yield* tempDir("mg-backup-unit-")
+      const prefix = Path.join(dir, "opt/marketgate")
+      Fs.mkdirSync(Path.join(prefix, "scripts"), { recursive: true })
+      Fs.copyFileSync(Path.join(ROOT, "scripts/backup.sh"), Path.join(prefix, "scripts/backup.sh"))
+      Fs.chmodSync(Path.join(prefix, "scripts/backup.sh"), 0o755)
+      for (const file of ["marketgate-backup.service", "marketgate-backup.timer"]) {
+        const text = Fs.readFileSync(Path.join(ROOT, "deploy/systemd", file), "utf8")
+        Fs.writeFileSync(Path.join(dir, file), text.replaceAll("/opt/marketgate", prefix))
+      }
+      const r = spawnSync(analyze!, ["verify", Path.join(dir, "marketgate-backup.service"), Path.join(dir, "marketgate-backup.timer")], { encoding: "utf8" })
+      assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`)
+      assert.strictEqual(`${r.stdout}${r.stderr}`.trim(), "", "systemd-analyze printed warnings")
+      const service = Fs.readFileSync(Path.join(ROOT, "deploy/systemd/marketgate-backup.service"), "utf8")
+      assert.include(service, "BACKUP_KEEP=30")
+      assert.include(Fs.readFileSync(Path.join(ROOT, "deploy/systemd/marketgate-backup.timer"), "utf8"), "OnCalendar=*-*-* 02:30:00 UTC")
+    }), { timeout: 30_000 })
+
   it("the plist parses, with what launchd needs", () => {
     const text = Fs.readFileSync(Path.join(ROOT, "deploy/launchd/com.marketgate.service.plist"), "utf8")
     const parsed = Plist.parse(text) as Record<string, any>
