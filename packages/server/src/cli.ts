@@ -1,9 +1,12 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { BackfillRequest } from "@marketgate/domain/Jobs"
-import { Cause, ConfigProvider, Console, Data, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, ConfigProvider, Console, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { configuredParts, services } from "./App.ts"
+import { CliFailure } from "./Cli/CliFailure.ts"
+import { initCommand } from "./Cli/InitCommand.ts"
+import { serviceCommand } from "./Cli/ServiceCommand.ts"
 import { Backfill } from "./Jobs/Backfill.ts"
 import { IntegrityCheck } from "./Jobs/IntegrityCheck.ts"
 import type { Counts, JobOutcome } from "./Jobs/JobRunner.ts"
@@ -23,10 +26,9 @@ import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
  *   npm run cli -- integrity-check
  *   npm run cli -- retention
  *   npm run cli -- jobs [--kind backfill] [--limit 20]
+ *   npm run cli -- init [--markets CN,US --from … --to …]   (Cli/InitCommand.ts)
+ *   npm run cli -- service install|uninstall|start|stop|status   (Cli/ServiceCommand.ts)
  */
-
-/** Why a command did not do all it was asked: printed as one line, then a non-zero exit. */
-class CliFailure extends Data.TaggedError("CliFailure")<{ readonly message: string }> {}
 
 const progressLine = (counts: Counts) =>
   `[backfill] ${counts.done ?? 0}/${counts.symbols ?? 0} symbols · ${counts.written ?? 0} bars written · ` +
@@ -117,20 +119,27 @@ const jobs = Command.make(
   })
 ).pipe(Command.withDescription("Recent job runs (ingest_runs)"))
 
-const marketgate = Command.make("marketgate").pipe(
-  Command.withDescription("marketgate operator commands"),
-  Command.withSubcommands([backfill, integrityCheck, retention, jobs])
-)
-
 // The CLI runs no schedule of its own; logs default to warnings so progress stays readable (LOG_LEVEL overrides).
 const Services = services({ ...configuredParts, scheduler: Scheduler.layerNone }).pipe(
   Layer.provideMerge(Logging.layerConfig),
   Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ LOG_LEVEL: "Warn" })))
 )
 
+// Each command that needs the store gets the services; `service` needs none of them.
+const marketgate = Command.make("marketgate").pipe(
+  Command.withDescription("marketgate operator commands"),
+  Command.withSubcommands([
+    backfill.pipe(Command.provide(Services)),
+    integrityCheck.pipe(Command.provide(Services)),
+    retention.pipe(Command.provide(Services)),
+    jobs.pipe(Command.provide(Services)),
+    initCommand.pipe(Command.provide(Services)),
+    serviceCommand
+  ])
+)
+
 marketgate.pipe(
   Command.run({ version: "1.0.0" }),
-  Effect.provide(Services),
   Effect.provide(NodeServices.layer),
   Effect.tapCause((cause) =>
     Cause.hasInterruptsOnly(cause)

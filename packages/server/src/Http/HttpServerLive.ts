@@ -44,6 +44,8 @@ export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
     const host = yield* Config.String("HOST").pipe(Config.withDefault("0.0.0.0"))
-    return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
+    // How long SIGTERM waits for requests in flight; deployments size their stop timeouts above it.
+    const drain = yield* Config.Duration("SHUTDOWN_DRAIN").pipe(Config.withDefault("20 seconds"))
+    return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host, gracefulShutdownTimeout: drain })))
   })
 )
