@@ -1,9 +1,7 @@
 import { AdminAuth } from "@marketgate/domain/Api"
 import { Unauthorized } from "@marketgate/domain/ApiErrors"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
-import { timingSafeEqual } from "node:crypto"
-
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+import { sameSecret } from "../Auth/Digests.ts"
 
 /**
  * Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>` when
@@ -17,7 +15,7 @@ export const layerConfig = Layer.effect(
     if (Option.isNone(token)) yield* Effect.logWarning("ADMIN_TOKEN is not set: admin endpoints are open")
     return AdminAuth.of({
       bearer: (httpEffect, { credential }) =>
-        Option.isNone(token) || same(Redacted.value(credential), Redacted.value(token.value))
+        Option.isNone(token) || sameSecret(Redacted.value(credential), Redacted.value(token.value))
           ? httpEffect
           : Effect.fail(new Unauthorized({ message: "admin endpoints need Authorization: Bearer <ADMIN_TOKEN>" }))
     })
