@@ -1,10 +1,13 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { MarketgateApi } from "@marketgate/domain/Api"
 import { Config, Effect, Layer } from "effect"
-import { HttpRouter } from "effect/http"
+import { Headers, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { createServer } from "node:http"
-import * as AdminAuth from "./AdminAuth.ts"
+import { AccountsHttp } from "../Auth/AccountsHttp.ts"
+import * as Authenticator from "../Auth/Authenticator.ts"
+import { AuthHttp } from "../Auth/AuthHttp.ts"
+import { OAuthHttp } from "../Auth/OAuthHttp.ts"
 import { AdminHttp } from "./AdminHttp.ts"
 import { LineageHttp } from "./LineageHttp.ts"
 import { BarsHttp } from "./BarsHttp.ts"
@@ -19,8 +22,8 @@ import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp]),
-  Layer.provide(AdminAuth.layerConfig)
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp, AuthHttp, AccountsHttp, OAuthHttp]),
+  Layer.provide(Authenticator.layer)
 )
 
 /** Every route, each wrapped by the request envelope middleware. */
@@ -37,7 +40,10 @@ export const Routes = Layer.mergeAll(
  * built-in request logger is off because the envelope middleware logs.
  */
 export const serve = <E, R>(routes: Layer.Layer<never, E, R>) =>
-  HttpRouter.serve(routes, { disableLogger: true, middleware: (app) => app })
+  HttpRouter.serve(routes, { disableLogger: true, middleware: (app) => app }).pipe(
+    // Spans record request headers: the CSRF token joins the credentials they never show.
+    Layer.provide(Layer.succeed(Headers.CurrentRedactedNames, [...Headers.CurrentRedactedNames.defaultValue(), "x-csrf-token"]))
+  )
 
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {

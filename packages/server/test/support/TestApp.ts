@@ -12,17 +12,26 @@ import type { DatabaseInfo } from "../../src/Store/DatabaseInfo.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
+import { asAdmin, authLayer, type AuthTestOptions } from "./AuthTest.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
+
+export interface TestAppOptions extends AuthTestOptions {
+  /** Who the provided HttpClient is: an admin API client (default), or nobody (no credentials). */
+  readonly as?: "admin" | "anonymous" | undefined
+}
 
 /**
  * The real HTTP server (same routes, middleware and services as production)
  * on a random loopback port, over the given database, with the simulated
- * provider. Provides an HttpClient aimed at it.
+ * provider. Provides an HttpClient aimed at it, which sends an admin bearer
+ * token unless `as: "anonymous"`, and the auth services (to make users and
+ * clients).
  */
-export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>) =>
-  HttpServerLive.serve(HttpServerLive.Routes).pipe(
-    Layer.provide(
+export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>, options: TestAppOptions = {}) => {
+  const app = HttpServerLive.serve(HttpServerLive.Routes).pipe(
+    Layer.provideMerge(authLayer(options)),
+    Layer.provideMerge(
       services({
         database,
         source: Sources.layerFor([{
@@ -40,6 +49,8 @@ export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlC
     // Keep test output to what matters; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
+  return options.as === "anonymous" ? app : asAdmin(app)
+}
 
 export interface JsonAnswer {
   readonly status: number
