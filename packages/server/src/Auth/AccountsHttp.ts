@@ -3,6 +3,7 @@ import { MarketgateApi } from "@marketgate/domain/Api"
 import { Conflict, DataUnavailable, InvalidRequest } from "@marketgate/domain/ApiErrors"
 import { NotFound } from "@marketgate/domain/AuthErrors"
 import { Effect, Redacted } from "effect"
+import * as Net from "node:net"
 import { HttpApiBuilder } from "effect/http-api"
 import type { StoreError } from "../Store/StoreError.ts"
 import { Accounts } from "./Accounts.ts"
@@ -125,6 +126,7 @@ export const AccountsHttp = HttpApiBuilder.group(
         Effect.gen(function*() {
           const limit = query.limit ?? 50
           const before = yield* decodeCursor(query.cursor)
+          if (query.ip !== undefined && Net.isIP(query.ip) === 0) return yield* new InvalidRequest({ message: `ip must be an IPv4 or IPv6 address, got ${query.ip}` })
           if (query.from !== undefined && query.to !== undefined && Date.parse(query.from) > Date.parse(query.to)) {
             return yield* new InvalidRequest({ message: "from must not be after to" })
           }

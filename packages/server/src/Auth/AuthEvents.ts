@@ -6,13 +6,13 @@ export type AuthEvent =
   | { readonly t: "token-revoked"; readonly h: string }
   | { readonly t: "token-issued"; readonly h: string }
   | { readonly t: "client-changed"; readonly id: string }
-  | { readonly t: "user-changed"; readonly id: string }
+  | { readonly t: "user-changed"; readonly id: string; readonly login?: string | undefined }
   | { readonly t: "session-ended"; readonly id: string }
 
 const Message = Schema.fromJsonString(
   Schema.Union([
     Schema.Struct({ t: Schema.Literals(["token-revoked", "token-issued"]), h: Schema.String }),
-    Schema.Struct({ t: Schema.Literals(["client-changed", "user-changed", "session-ended"]), id: Schema.String })
+    Schema.Struct({ t: Schema.Literals(["client-changed", "user-changed", "session-ended"]), id: Schema.String, login: Schema.optionalKey(Schema.String) })
   ])
 )
 const decode = Schema.decodeUnknownOption(Message)

@@ -3,12 +3,13 @@ import { type Role, roleAllows } from "@marketgate/domain/Auth"
 import { Authentication, Caller, type CallerInfo, CSRF_HEADER, RequiredRole, SESSION_COOKIE } from "@marketgate/domain/AuthApi"
 import { Forbidden, TooManyRequests } from "@marketgate/domain/AuthErrors"
 import { Context, Duration, Effect, Exit, Layer } from "effect"
-import { HttpServerRequest } from "effect/http"
+import { HttpRouter, HttpServerRequest } from "effect/http"
 import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { RequestFacts } from "../Observability/RequestFacts.ts"
+import { Audit } from "./Audit.ts"
 import { AuthMetrics, type RateScope } from "./AuthMetrics.ts"
 import { AuthSettings } from "./AuthSettings.ts"
-import { clientIp } from "./ClientAddress.ts"
+import { clientIp, originOf } from "./ClientAddress.ts"
 import { digestsEqual, sha256 } from "./Digests.ts"
 import { rateHeaders, RateLimits } from "./RateLimits.ts"
 import { Sessions } from "./Sessions.ts"
@@ -21,6 +22,19 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"])
 const unavailable = () =>
   new DataUnavailable({ message: "credentials cannot be checked right now: the account store is unreachable; try again shortly" })
 const TOKEN_HELP = "get a new one from POST /oauth/token (client credentials)"
+
+/** Audit actions of the state-changing admin endpoints; any other is `admin.<endpoint>`. */
+const adminActions: Readonly<Record<string, string>> = {
+  addUser: "user.created",
+  disableUser: "user.disabled",
+  resetMfa: "mfa.reset",
+  addClient: "client.created",
+  rotateClient: "client.rotated",
+  revokeClient: "client.revoked",
+  backfill: "admin.backfill",
+  invalidateCache: "admin.cache_invalidated",
+  introspect: "token.introspected"
+}
 
 interface Identified {
   readonly caller: CallerInfo
@@ -45,6 +59,7 @@ export const layer = Layer.effect(
     const users = yield* Users
     const limits = yield* RateLimits
     const metrics = yield* AuthMetrics
+    const audit = yield* Audit
     const quotas = settings.quotas
     const windowText = Duration.format(quotas.window)
     const allowedOrigins = new Set(settings.corsOrigins)
@@ -186,9 +201,25 @@ export const layer = Layer.effect(
         const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
         const refused = refusals.get(request)
         if (refused !== undefined) return refused
-        return judge(request, requiredOf(options.endpoint, options.group), fiber.getRef(RequestFacts)).pipe(
+        const required = requiredOf(options.endpoint, options.group)
+        return judge(request, required, fiber.getRef(RequestFacts)).pipe(
           Effect.tapError((error) => Effect.sync(() => refusals.set(request, Exit.fail(error)))),
-          Effect.flatMap((caller) => Effect.provideService(httpEffect, Caller, caller))
+          Effect.flatMap((caller) => {
+            const handled = Effect.provideService(httpEffect, Caller, caller)
+            if (required !== "admin" || !UNSAFE.has(request.method)) return handled
+            // Every state-changing admin request is in the audit log, with how it ended.
+            const name = options.endpoint.name
+            return Effect.onExit(handled, (exit) =>
+              audit.record({
+                action: adminActions[name] ?? `admin.${name}`,
+                outcome: Exit.isSuccess(exit) && exit.value.status < 400 ? "success" : "failure",
+                actor: caller.kind === "client" ? caller.id ?? caller.name : caller.name,
+                userId: caller.kind === "user" ? caller.id : undefined,
+                clientId: caller.kind === "client" ? caller.id : undefined,
+                target: Object.values(Context.getUnsafe(fiber.context, HttpRouter.RouteContext).params).join("/") || null,
+                details: { method: request.method, route: options.endpoint.path }
+              }, originOf(request, settings, fiber.context)))
+          })
         )
       })
 

@@ -24,7 +24,7 @@ export class DigestBloomFilter {
   /** Two 32-bit words of the digest (base64url text or raw), as the double-hashing pair. */
   private static pair(member: string): readonly [number, number] {
     const bytes = /^[A-Za-z0-9_-]{43}$/.test(member) ? Buffer.from(member, "base64url") : Crypto.hash("sha256", member, "buffer")
-    return [bytes.readUInt32LE(0), bytes.readUInt32LE(4) | 1]
+    return [bytes.readUInt32LE(0), (bytes.readUInt32LE(4) | 1) >>> 0]
   }
 
   add(member: string): void {

@@ -1,5 +1,5 @@
 import type { Role } from "@marketgate/domain/Auth"
-import { Clock, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import type { StoreError } from "../Store/StoreError.ts"
 import { AuthEvents } from "./AuthEvents.ts"
 import { AuthMetrics } from "./AuthMetrics.ts"
@@ -64,20 +64,31 @@ export class Users extends Context.Service<Users, {
       const localMs = Duration.toMillis(settings.localTtl)
       const sharedMs = Duration.toMillis(settings.userCacheTtl)
       let logins = new DigestBloomFilter(10_000)
-      const reload = repo.logins.pipe(
-        Effect.map((all) => {
-          const next = new DigestBloomFilter(Math.max(10_000, all.length * 2))
-          for (const login of all) next.add(login.toLowerCase())
-          logins = next
-        })
-      )
+      // Logins learnt since the last rebuild began: a rebuild whose query ran before they were
+      // stored must not forget them.
+      const recent: Array<string> = []
+      const learn = (login: string) => {
+        logins.add(login)
+        recent.push(login)
+      }
+      const reload = Effect.suspend(() => {
+        const marker = recent.length
+        return repo.logins.pipe(
+          Effect.map((all) => {
+            const next = new DigestBloomFilter(Math.max(10_000, (all.length + recent.length) * 2))
+            for (const login of all) next.add(login.toLowerCase())
+            for (const login of recent) next.add(login)
+            recent.splice(0, marker)
+            logins = next
+          })
+        )
+      })
       yield* reload.pipe(Effect.orDie)
       yield* Effect.forkScoped(reload.pipe(Effect.ignore, Effect.repeat(Schedule.spaced(LOGINS_EVERY)), Effect.delay(LOGINS_EVERY)))
-      const services = yield* Effect.context<never>()
       yield* events.listen((event) => {
         if (event.t !== "user-changed") return
         local.delete(event.id)
-        Effect.runForkWith(services)(Effect.ignore(reload))
+        if (event.login !== undefined) learn(event.login.toLowerCase())
       })
       const key = (id: string) => redis.key(`user:${id}`)
 
@@ -116,13 +127,11 @@ export class Users extends Context.Service<Users, {
 
       const changed = (id: string, login?: string) =>
         Effect.gen(function*() {
-          if (login !== undefined) logins.add(login.toLowerCase())
           local.delete(id)
           if (redis.enabled) yield* Effect.ignore(redis.command("del", (c) => c.del(key(id))))
-          yield* events.publish({ t: "user-changed", id })
+          yield* events.publish({ t: "user-changed", id, login: login?.toLowerCase() })
         })
 
-      void Clock
       return Users.of({ get, mightExist: (login) => logins.mightContain(login.toLowerCase()), changed })
     })
   )
