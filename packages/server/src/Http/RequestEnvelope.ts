@@ -137,6 +137,13 @@ export const requestEnvelope = HttpRouter.middleware()(
                   ? HttpServerResponse.empty({ status: 400 })
                   : (yield* HttpServerError.causeResponse(exit.cause))[0]
               }
+              if (response.status === 413 && !(bodyText(response) ?? "").includes("message")) {
+                // A body cut off while being read: say what the limit is.
+                response = HttpServerResponse.jsonUnsafe(
+                  { message: `the request body is too large; this endpoint takes at most ${hygiene.maxBodyBytes(route)} bytes` },
+                  { status: 413, headers: { connection: "close" } }
+                )
+              }
               const ids: Record<string, string> = {
                 ...hygiene.headers(request, route, response),
                 ...facts.headers,

@@ -13,6 +13,8 @@ export interface RequestOptions {
   readonly method?: string | undefined
   readonly json?: unknown
   readonly form?: Record<string, string> | undefined
+  /** A body sent as is (with the content type of `headers`). */
+  readonly text?: string | undefined
   readonly headers?: Record<string, string> | undefined
   /** Send the X-CSRF-Token header from the mg_csrf cookie (as the web app's script does). */
   readonly csrf?: boolean | undefined
@@ -40,6 +42,8 @@ export class Browser {
       if (options.json !== undefined) {
         headers["content-type"] = "application/json"
         body = JSON.stringify(options.json)
+      } else if (options.text !== undefined) {
+        body = options.text
       } else if (options.form !== undefined) {
         headers["content-type"] = "application/x-www-form-urlencoded"
         body = new URLSearchParams(options.form).toString()
