@@ -1,9 +1,9 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { FetchHttpClient, HttpServer } from "effect/http"
 import { MarketgateApi } from "@marketgate/domain/Api"
 import { Config, Effect, Layer } from "effect"
 import { Headers, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
-import { createServer } from "node:http"
 import { AccountsHttp } from "../Auth/AccountsHttp.ts"
 import * as Authenticator from "../Auth/Authenticator.ts"
 import { AuthHttp } from "../Auth/AuthHttp.ts"
@@ -14,6 +14,7 @@ import { BarsHttp } from "./BarsHttp.ts"
 import { HttpMetrics } from "./HttpMetrics.ts"
 import { IndicatorsHttp } from "./IndicatorsHttp.ts"
 import { InstrumentsHttp } from "./InstrumentsHttp.ts"
+import { createServer } from "./NodeServer.ts"
 import { MetricsRoute, NotFoundRoutes } from "./OperationalRoutes.ts"
 import { QuotesHttp } from "./QuotesHttp.ts"
 import { Readiness } from "./Readiness.ts"
@@ -51,4 +52,10 @@ export const layerConfig = Layer.unwrap(
     const host = yield* Config.String("HOST").pipe(Config.withDefault("0.0.0.0"))
     return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
   })
+)
+
+/** NodeHttpServer.layerTest with this server (its answer to requests Node's parser refuses) on a random loopback port. */
+export const layerTest = HttpServer.layerTestClient.pipe(
+  Layer.provide(Layer.fresh(FetchHttpClient.layer).pipe(Layer.provide(Layer.succeed(FetchHttpClient.RequestInit)({ keepalive: false })))),
+  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
 )

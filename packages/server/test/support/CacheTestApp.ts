@@ -1,4 +1,3 @@
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, Logger, type LogLevel, Redacted, References } from "effect"
 import { HttpClient } from "effect/http"
@@ -86,7 +85,7 @@ export const cacheTestApp = (
         metrics: MetricsRegistry.layer
       })
     ),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(HttpServerLive.layerTest),
     Layer.provide(
       lines === undefined
         // As testApp: the default logger, warnings and errors only.

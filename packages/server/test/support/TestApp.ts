@@ -1,4 +1,3 @@
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, References } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -45,7 +44,7 @@ export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlC
         metrics: MetricsRegistry.layer
       })
     ),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(HttpServerLive.layerTest),
     // Keep test output to what matters; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
