@@ -110,7 +110,12 @@ export const configuredParts: AppParts<unknown> = {
  * the start-up work (integrity check, cache prewarm) in the background;
  * traces exported as `OTEL_*` say, logging as `LOG_FORMAT`/`LOG_LEVEL` say.
  */
-export const AppLayer = Layer.mergeAll(HttpServerLive.layerConfig, Prewarm.layerStartup, IntegrityCheck.layerStartup, Bootstrap.layerStartup).pipe(
+export const AppLayer = Layer.mergeAll(
+  // The first admin exists (from ADMIN_PASSWORD) before the server listens.
+  HttpServerLive.layerConfig.pipe(Layer.provide(Bootstrap.layerStartup)),
+  Prewarm.layerStartup,
+  IntegrityCheck.layerStartup
+).pipe(
   // Accounts, tokens, sessions and access control over the same store (docs/security.md).
   Layer.provide(AuthLayer.layerConfig),
   Layer.provide(services(configuredParts)),
