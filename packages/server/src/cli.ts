@@ -4,12 +4,16 @@ import { BackfillRequest } from "@marketgate/domain/Jobs"
 import { Cause, ConfigProvider, Console, Data, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { configuredParts, services } from "./App.ts"
+import * as AuthLayer from "./Auth/AuthLayer.ts"
+import { ClientsCommand } from "./Cli/ClientsCommand.ts"
+import { UsersCommand } from "./Cli/UsersCommand.ts"
 import { Backfill } from "./Jobs/Backfill.ts"
 import { IntegrityCheck } from "./Jobs/IntegrityCheck.ts"
 import type { Counts, JobOutcome } from "./Jobs/JobRunner.ts"
 import { Retention } from "./Jobs/Retention.ts"
 import { Scheduler } from "./Jobs/Scheduler.ts"
 import * as Logging from "./Observability/Logging.ts"
+import { CliFailure as UsersCliFailure } from "./Cli/CliFailure.ts"
 import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
 
 /**
@@ -23,6 +27,8 @@ import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
  *   npm run cli -- integrity-check
  *   npm run cli -- retention
  *   npm run cli -- jobs [--kind backfill] [--limit 20]
+ *   npm run cli -- users add|list|disable|reset-mfa …   (Cli/UsersCommand.ts)
+ *   npm run cli -- clients add|list|rotate|revoke …    (Cli/ClientsCommand.ts)
  */
 
 /** Why a command did not do all it was asked: printed as one line, then a non-zero exit. */
@@ -119,11 +125,12 @@ const jobs = Command.make(
 
 const marketgate = Command.make("marketgate").pipe(
   Command.withDescription("marketgate operator commands"),
-  Command.withSubcommands([backfill, integrityCheck, retention, jobs])
+  Command.withSubcommands([backfill, integrityCheck, retention, jobs, UsersCommand, ClientsCommand])
 )
 
 // The CLI runs no schedule of its own; logs default to warnings so progress stays readable (LOG_LEVEL overrides).
-const Services = services({ ...configuredParts, scheduler: Scheduler.layerNone }).pipe(
+const Services = AuthLayer.layerConfig.pipe(
+  Layer.provideMerge(services({ ...configuredParts, scheduler: Scheduler.layerNone })),
   Layer.provideMerge(Logging.layerConfig),
   Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ LOG_LEVEL: "Warn" })))
 )
@@ -137,7 +144,7 @@ marketgate.pipe(
       ? Effect.void
       : Console.error(
         Cause.findErrorOption(cause).pipe(
-          Option.map((e) => (e instanceof CliFailure ? e.message : String(e))),
+          Option.map((e) => (e instanceof CliFailure || e instanceof UsersCliFailure ? e.message : String(e))),
           Option.getOrElse(() => Cause.pretty(cause))
         )
       )
