@@ -13,6 +13,11 @@ export type RateScope = "anonymous" | "user" | "client" | "login_ip" | "login_us
 
 const cacheKinds: ReadonlyArray<AuthCacheKind> = ["token", "session", "user"]
 const levels: ReadonlyArray<AuthCacheLevel> = ["local", "redis"]
+/** Why the Authentication middleware or the token endpoint refused: the reasons it counts. */
+const rejectionReasons = [
+  "scheme", "token_malformed", "token_unknown", "token_expired", "token_revoked", "session_ended", "user_disabled",
+  "csrf", "no_credentials", "anonymous", "role", "client_credentials"
+]
 
 /**
  * Counters of issue 11 (docs/security.md#metrics). The per-request ones
@@ -85,6 +90,7 @@ export class AuthMetrics extends Context.Service<AuthMetrics, {
       // Every series exists from the start, at 0, so rate() and the dashboard have data before the first event.
       for (const scope of ["anonymous", "user", "client", "login_ip", "login_username", "token_endpoint"]) limited.inc({ scope }, 0)
       for (const kind of cacheKinds) bloom.inc({ cache: kind }, 0)
+      for (const reason of rejectionReasons) rejected.inc({ reason }, 0)
       const hitTallies = new Map<string, Tally>()
       for (const kind of cacheKinds) for (const level of levels) hitTallies.set(`${kind}:${level}`, hits.tally({ cache: kind, level }))
       const missTallies = new Map<string, Tally>(cacheKinds.map((kind) => [kind, misses.tally({ cache: kind })]))
