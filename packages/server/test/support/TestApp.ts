@@ -2,7 +2,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, References } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { SqlClient } from "effect/sql"
-import { services } from "../../src/App.ts"
+import { type AppParts, services } from "../../src/App.ts"
 import { MarketCache } from "../../src/Cache/MarketCache.ts"
 import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "../../src/Http/HttpServerLive.ts"
@@ -15,28 +15,38 @@ import { asAdmin, authLayer, type AuthTestOptions } from "./AuthTest.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
 
+/** The simulated provider (seed 42, no latency, no failures) behind the router. */
+export const simulatedSource = Sources.layerFor([{
+  layer: Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 }),
+  settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
+}], { budget: Duration.seconds(4) })
+
 export interface TestAppOptions extends AuthTestOptions {
   /** Who the provided HttpClient is: an admin API client (default), or nobody (no credentials). */
   readonly as?: "admin" | "anonymous" | undefined
+  /** The market-data source (default: the simulated provider). */
+  readonly source?: AppParts<unknown>["source"] | undefined
 }
 
 /**
  * The real HTTP server (same routes, middleware and services as production)
  * on a random loopback port, over the given database, with the simulated
- * provider. Provides an HttpClient aimed at it, which sends an admin bearer
- * token unless `as: "anonymous"`, and the auth services (to make users and
- * clients).
+ * provider unless another source is given. Provides an HttpClient aimed at
+ * it, which sends an admin bearer token unless `as: "anonymous"`, and the auth
+ * services (to make users and clients). The second argument may also be the
+ * source alone.
  */
-export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>, options: TestAppOptions = {}) => {
+export const testApp = (
+  database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>,
+  optionsOrSource: TestAppOptions | AppParts<unknown>["source"] = {}
+) => {
+  const options: TestAppOptions = Layer.isLayer(optionsOrSource) ? { source: optionsOrSource as AppParts<unknown>["source"] } : optionsOrSource as TestAppOptions
   const app = HttpServerLive.serve(HttpServerLive.Routes).pipe(
     Layer.provideMerge(authLayer(options)),
     Layer.provideMerge(
       services({
         database,
-        source: Sources.layerFor([{
-          layer: Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 }),
-          settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
-        }], { budget: Duration.seconds(4) }),
+        source: options.source ?? simulatedSource,
         cache: MarketCache.layerTest,
         history: DailyHistory.layerTest,
         scheduler: Scheduler.layerNone,
