@@ -63,8 +63,9 @@ export class Tokens extends Context.Service<Tokens, {
         yield* Queue.offer(pending, { record, done })
         const live: LiveToken = { ...record, clientName: client.name, rateLimit: client.rateLimit }
         // Redis before the answer: another instance asked for this token at once finds it there.
-        yield* Effect.all([Deferred.await(done), cache.remember(live, now, true)], { concurrency: 2, discard: true })
-        yield* Effect.forkDetach(events.publish({ t: "token-issued", h: record.hash }))
+        yield* cache.remember(live, now, true)
+        yield* Deferred.await(done)
+        if (cache.sharedAvailable) yield* Effect.forkDetach(events.publish({ t: "token-issued", h: record.hash }))
         metrics.tokenIssued()
         return { token, expiresInSeconds: Math.round(ttlMs / 1000) }
       })
