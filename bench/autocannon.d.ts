@@ -14,6 +14,7 @@ declare module "autocannon" {
     readonly timeout?: number
     readonly method?: string
     readonly headers?: Readonly<Record<string, string>>
+    readonly body?: string
     readonly title?: string
     /** A run before the measured one, with these options overridden; its figures are discarded. */
     readonly warmup?: { readonly connections?: number; readonly duration?: number }

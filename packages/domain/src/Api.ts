@@ -1,6 +1,7 @@
 import { Schema, SchemaGetter } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "effect/http-api"
-import { Conflict, DataUnavailable, InvalidRequest, NoData, NotReady, Unauthorized, UnknownSymbol } from "./ApiErrors.ts"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Conflict, DataUnavailable, InvalidRequest, NoData, NotReady, UnknownSymbol } from "./ApiErrors.ts"
+import { AccountsGroup, Authentication, AuthGroup, OAuthGroup, RequiredRole } from "./AuthApi.ts"
 import { BarSeries } from "./Bar.ts"
 import { DateString } from "./CalendarDate.ts"
 import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
@@ -65,6 +66,8 @@ export class InstrumentsGroup extends HttpApiGroup.make("instruments")
       error: [UnknownSymbol, DataUnavailable]
     }).annotate(OpenApi.Summary, "One instrument")
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -79,6 +82,8 @@ export class QuotesGroup extends HttpApiGroup.make("quotes")
       "Latest quote per symbol; symbols without one are listed in `missing` with a reason (404 only when none has a quote, 503 only when providers failed)"
     )
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -126,8 +131,12 @@ export class BarsGroup extends HttpApiGroup.make("bars")
       payload: BarsBatchRequest,
       success: BarsBatch,
       error: InvalidRequest
-    }).annotate(OpenApi.Summary, `Bars of up to ${MAX_BATCH_SYMBOLS} symbols; each symbol's failure stays in its own entry`)
+    })
+      .annotate(OpenApi.Summary, `Bars of up to ${MAX_BATCH_SYMBOLS} symbols; each symbol's failure stays in its own entry`)
+      .annotate(RequiredRole, "analyst")
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -147,6 +156,8 @@ export class IndicatorsGroup extends HttpApiGroup.make("indicators")
       error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
     }).annotate(OpenApi.Summary, "Technical indicator series: sma, ema, macd 12/26/9, rsi (Wilder), boll 20/2")
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -171,6 +182,8 @@ export class SourcesGroup extends HttpApiGroup.make("sources")
       "Upstream providers: breaker state, latency, error rate, rate limit, priority, cost"
     )
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -183,6 +196,8 @@ export class LineageGroup extends HttpApiGroup.make("lineage")
       error: [InvalidRequest, UnknownSymbol, NoData, DataUnavailable]
     }).annotate(OpenApi.Summary, "Where a stored daily bar came from: source, fetched_at, ingest run, the checks it passed")
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "analyst")
   .prefix("/v1")
 {}
 
@@ -196,14 +211,6 @@ export const InvalidateRequest = Schema.Struct({
 export const Invalidated = Schema.Struct({
   invalidated: Schema.Array(Schema.Struct({ kind: CacheKindName, prefix: Schema.String }))
 }).annotate({ identifier: "Invalidated" })
-
-/**
- * Operator actions. With `ADMIN_TOKEN` set they need `Authorization: Bearer <token>`.
- */
-export class AdminAuth extends HttpApiMiddleware.Service<AdminAuth>()("@marketgate/domain/AdminAuth", {
-  security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized
-}) {}
 
 export class AdminGroup extends HttpApiGroup.make("admin")
   .add(
@@ -228,7 +235,9 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       error: [InvalidRequest, Conflict, DataUnavailable]
     }).annotate(OpenApi.Summary, "Start a backfill of daily history in the background (409 while one is running)")
   )
-  .middleware(AdminAuth)
+  // Operator actions: admins only (docs/security.md).
+  .middleware(Authentication)
+  .annotate(RequiredRole, "admin")
   .prefix("/v1")
 {}
 
@@ -260,6 +269,9 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(SourcesGroup)
   .add(LineageGroup)
   .add(AdminGroup)
+  .add(AuthGroup)
+  .add(AccountsGroup)
+  .add(OAuthGroup)
   .add(SystemGroup)
   .annotateMerge(OpenApi.annotations({
     title: "marketgate",

@@ -6,6 +6,8 @@ import { Popularity } from "./Cache/Popularity.ts"
 import * as RedisRemoteCache from "./Cache/RedisRemoteCache.ts"
 import type { RemoteCache } from "./Cache/RemoteCache.ts"
 import { TradingCalendars } from "./Calendar/TradingCalendars.ts"
+import * as AuthLayer from "./Auth/AuthLayer.ts"
+import * as Bootstrap from "./Auth/Bootstrap.ts"
 import * as HttpServerLive from "./Http/HttpServerLive.ts"
 import { InstrumentCatalog } from "./Instruments/InstrumentCatalog.ts"
 import { Backfill } from "./Jobs/Backfill.ts"
@@ -120,7 +122,14 @@ export const configuredParts: AppParts<unknown> = {
  * the start-up work (integrity check, cache prewarm) in the background;
  * traces exported as `OTEL_*` say, logging as `LOG_FORMAT`/`LOG_LEVEL` say.
  */
-export const AppLayer = Layer.mergeAll(HttpServerLive.layerConfig, Prewarm.layerStartup, IntegrityCheck.layerStartup).pipe(
+export const AppLayer = Layer.mergeAll(
+  // The first admin exists (from ADMIN_PASSWORD) before the server listens.
+  HttpServerLive.layerConfig.pipe(Layer.provide(Bootstrap.layerStartup)),
+  Prewarm.layerStartup,
+  IntegrityCheck.layerStartup
+).pipe(
+  // Accounts, tokens, sessions and access control over the same store (docs/security.md).
+  Layer.provide(AuthLayer.layerConfig),
   Layer.provide(services(configuredParts)),
   // Tracing is provided last, around everything, so every span is exported (and flushed on shutdown).
   Layer.provide(Tracing.layerConfig),

@@ -4,9 +4,12 @@ import { BackfillRequest } from "@marketgate/domain/Jobs"
 import { Cause, ConfigProvider, Console, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { configuredParts, services } from "./App.ts"
+import * as AuthLayer from "./Auth/AuthLayer.ts"
 import { CliFailure } from "./Cli/CliFailure.ts"
+import { ClientsCommand } from "./Cli/ClientsCommand.ts"
 import { initCommand } from "./Cli/InitCommand.ts"
 import { serviceCommand } from "./Cli/ServiceCommand.ts"
+import { UsersCommand } from "./Cli/UsersCommand.ts"
 import { Backfill } from "./Jobs/Backfill.ts"
 import { IntegrityCheck } from "./Jobs/IntegrityCheck.ts"
 import type { Counts, JobOutcome } from "./Jobs/JobRunner.ts"
@@ -28,6 +31,8 @@ import { IngestRunRepo } from "./Store/IngestRunRepo.ts"
  *   npm run cli -- jobs [--kind backfill] [--limit 20]
  *   npm run cli -- init [--markets CN,US --from … --to …]   (Cli/InitCommand.ts)
  *   npm run cli -- service install|uninstall|start|stop|status   (Cli/ServiceCommand.ts)
+ *   npm run cli -- users add|list|disable|reset-mfa …   (Cli/UsersCommand.ts)
+ *   npm run cli -- clients add|list|rotate|revoke …    (Cli/ClientsCommand.ts)
  */
 
 const progressLine = (counts: Counts) =>
@@ -120,7 +125,8 @@ const jobs = Command.make(
 ).pipe(Command.withDescription("Recent job runs (ingest_runs)"))
 
 // The CLI runs no schedule of its own; logs default to warnings so progress stays readable (LOG_LEVEL overrides).
-const Services = services({ ...configuredParts, scheduler: Scheduler.layerNone }).pipe(
+const Services = AuthLayer.layerConfig.pipe(
+  Layer.provideMerge(services({ ...configuredParts, scheduler: Scheduler.layerNone })),
   Layer.provideMerge(Logging.layerConfig),
   Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ LOG_LEVEL: "Warn" })))
 )
@@ -134,6 +140,8 @@ const marketgate = Command.make("marketgate").pipe(
     retention.pipe(Command.provide(Services)),
     jobs.pipe(Command.provide(Services)),
     initCommand.pipe(Command.provide(Services)),
+    UsersCommand.pipe(Command.provide(Services)),
+    ClientsCommand.pipe(Command.provide(Services)),
     serviceCommand
   ])
 )

@@ -1,10 +1,13 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { FetchHttpClient, HttpServer } from "effect/http"
 import { MarketgateApi } from "@marketgate/domain/Api"
 import { Config, Effect, Layer } from "effect"
-import { HttpRouter } from "effect/http"
+import { Headers, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
-import { createServer } from "node:http"
-import * as AdminAuth from "./AdminAuth.ts"
+import { AccountsHttp } from "../Auth/AccountsHttp.ts"
+import * as Authenticator from "../Auth/Authenticator.ts"
+import { AuthHttp } from "../Auth/AuthHttp.ts"
+import { OAuthHttp } from "../Auth/OAuthHttp.ts"
 import { AdminHttp } from "./AdminHttp.ts"
 import { LineageHttp } from "./LineageHttp.ts"
 import { MarketHttp } from "./MarketHttp.ts"
@@ -12,6 +15,7 @@ import { BarsHttp } from "./BarsHttp.ts"
 import { HttpMetrics } from "./HttpMetrics.ts"
 import { IndicatorsHttp } from "./IndicatorsHttp.ts"
 import { InstrumentsHttp } from "./InstrumentsHttp.ts"
+import { createServer } from "./NodeServer.ts"
 import { MetricsRoute, NotFoundRoutes } from "./OperationalRoutes.ts"
 import { QuotesHttp } from "./QuotesHttp.ts"
 import { Readiness } from "./Readiness.ts"
@@ -20,8 +24,21 @@ import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, MarketHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp]),
-  Layer.provide(AdminAuth.layerConfig)
+  Layer.provide([
+    InstrumentsHttp,
+    QuotesHttp,
+    BarsHttp,
+    IndicatorsHttp,
+    MarketHttp,
+    SourcesHttp,
+    LineageHttp,
+    AdminHttp,
+    SystemHttp,
+    AuthHttp,
+    AccountsHttp,
+    OAuthHttp
+  ]),
+  Layer.provide(Authenticator.layer)
 )
 
 /** Every route, each wrapped by the request envelope middleware. */
@@ -38,7 +55,10 @@ export const Routes = Layer.mergeAll(
  * built-in request logger is off because the envelope middleware logs.
  */
 export const serve = <E, R>(routes: Layer.Layer<never, E, R>) =>
-  HttpRouter.serve(routes, { disableLogger: true, middleware: (app) => app })
+  HttpRouter.serve(routes, { disableLogger: true, middleware: (app) => app }).pipe(
+    // Spans record request headers: the CSRF token joins the credentials they never show.
+    Layer.provide(Layer.succeed(Headers.CurrentRedactedNames, [...Headers.CurrentRedactedNames.defaultValue(), "x-csrf-token"]))
+  )
 
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
@@ -48,4 +68,10 @@ export const layerConfig = Layer.unwrap(
     const drain = yield* Config.Duration("SHUTDOWN_DRAIN").pipe(Config.withDefault("20 seconds"))
     return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host, gracefulShutdownTimeout: drain })))
   })
+)
+
+/** NodeHttpServer.layerTest with this server (its answer to requests Node's parser refuses) on a random loopback port. */
+export const layerTest = HttpServer.layerTestClient.pipe(
+  Layer.provide(Layer.fresh(FetchHttpClient.layer).pipe(Layer.provide(Layer.succeed(FetchHttpClient.RequestInit)({ keepalive: false })))),
+  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
 )

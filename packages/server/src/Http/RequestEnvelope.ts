@@ -1,6 +1,7 @@
-import { Cause, Context, Effect, Exit, LogLevel, References, Tracer, type Types } from "effect"
-import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Cause, Context, Effect, Exit, LogLevel, References, Tracer, type Types } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
+import { HttpHygiene } from "../Auth/HttpHygiene.ts"
 import { newRequestFacts, RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
 import { describeDecodeFailure, type FieldProblem } from "./DecodeErrorMessage.ts"
 import { HttpMetrics, SLOW_REQUEST_SECONDS } from "./HttpMetrics.ts"
@@ -102,6 +103,7 @@ const envelope = (
 export const requestEnvelope = HttpRouter.middleware()(
   Effect.gen(function*() {
     const metrics = yield* HttpMetrics
+    const hygiene = yield* HttpHygiene
     return (app): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> =>
       Effect.withFiber((fiber) => {
         const started = process.hrtime.bigint()
@@ -112,11 +114,15 @@ export const requestEnvelope = HttpRouter.middleware()(
         const method = request.method
         const requestId = request.headers["x-request-id"] ?? crypto.randomUUID()
         const traceId = Context.getOrUndefined(context, Tracer.ParentSpan)?.traceId ?? ""
-        const facts = newRequestFacts()
+        const facts = newRequestFacts(requestId)
         const done = metrics.start(method, route)
+        // A CORS preflight, or a body declared over the limit, is answered without running the route.
+        const early = hygiene.before(request, route)
 
-        return app.pipe(
+        return (early === undefined ? app : Effect.succeed(early)).pipe(
           Effect.provideService(RequestFacts, facts),
+          // Bodies of undeclared length are cut off at the same limit while being read.
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
           Effect.annotateLogs("request_id", requestId),
           Effect.exit,
           Effect.flatMap((exit) =>
@@ -131,7 +137,19 @@ export const requestEnvelope = HttpRouter.middleware()(
                   ? HttpServerResponse.empty({ status: 400 })
                   : (yield* HttpServerError.causeResponse(exit.cause))[0]
               }
-              const ids: Record<string, string> = { "x-request-id": requestId, "x-trace-id": traceId }
+              if (response.status === 413 && !(bodyText(response) ?? "").includes("message")) {
+                // A body cut off while being read: say what the limit is.
+                response = HttpServerResponse.jsonUnsafe(
+                  { message: `the request body is too large; this endpoint takes at most ${hygiene.maxBodyBytes(route)} bytes` },
+                  { status: 413, headers: { connection: "close" } }
+                )
+              }
+              const ids: Record<string, string> = {
+                ...hygiene.headers(request, route, response),
+                ...facts.headers,
+                "x-request-id": requestId,
+                "x-trace-id": traceId
+              }
               // hit | stale (served within its grace while a refresh runs) | miss
               if (facts.cacheLookups > 0) ids["x-cache"] = facts.cacheStale ? "stale" : servedFromCache(facts) ? "hit" : "miss"
               response = route.startsWith("/v1")

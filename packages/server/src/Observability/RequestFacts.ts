@@ -9,12 +9,22 @@ export interface RequestFacts {
   cacheMisses: number
   /** Some of the answer was a stale entry served within its grace period. */
   cacheStale: boolean
+  /** The request's id (X-Request-Id, or one made up), for the audit log. */
+  requestId: string
+  /** Headers to add to the answer, whatever it is (rate-limit headers, Set-Cookie of a failed login …). */
+  headers: Record<string, string> | undefined
 }
 
-export const newRequestFacts = (): RequestFacts => ({ cacheLookups: 0, cacheMisses: 0, cacheStale: false })
+export const newRequestFacts = (requestId = ""): RequestFacts => ({
+  cacheLookups: 0,
+  cacheMisses: 0,
+  cacheStale: false,
+  requestId,
+  headers: undefined
+})
 
 export const RequestFacts = Context.Reference<RequestFacts>("@marketgate/server/Observability/RequestFacts", {
-  defaultValue: newRequestFacts
+  defaultValue: () => newRequestFacts()
 })
 
 /** True when the request looked something up in the cache and every lookup hit. */

@@ -7,6 +7,12 @@ import m0004 from "./migrations/0004_ingest_runs.ts"
 import m0005 from "./migrations/0005_quality.ts"
 import m0006 from "./migrations/0006_bars_intraday.ts"
 import m0007 from "./migrations/0007_real_listings.ts"
+import m0010 from "./migrations/0010_users.ts"
+import m0011 from "./migrations/0011_api_clients.ts"
+import m0012 from "./migrations/0012_oauth_tokens.ts"
+import m0013 from "./migrations/0013_sessions.ts"
+import m0014 from "./migrations/0014_audit_logs.ts"
+import m0015 from "./migrations/0015_auth_state.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
@@ -18,7 +24,13 @@ export const runMigrations = Migrator.make({})({
     "0004_ingest_runs": m0004,
     "0005_quality": m0005,
     "0006_bars_intraday": m0006,
-    "0007_real_listings": m0007
+    "0007_real_listings": m0007,
+    "0010_users": m0010,
+    "0011_api_clients": m0011,
+    "0012_oauth_tokens": m0012,
+    "0013_sessions": m0013,
+    "0014_audit_logs": m0014,
+    "0015_auth_state": m0015
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))

@@ -34,6 +34,7 @@ import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
 import { freePort, randomNamespace, spawnRedisServer, waitUntil } from "../support/RedisTest.ts"
 import * as Database from "../../src/Store/Database.ts"
+import { loginHeaders } from "../support/ProcessLogin.ts"
 import { spawnService } from "../support/ServiceProcess.ts"
 import { scratchDatabase, tempDir } from "../support/TestDatabase.ts"
 
@@ -49,6 +50,9 @@ const RULES = Path.join(DASHBOARDS, "rules")
 const PHANTOM = "QZQZQ.US"
 /** A listing whose every provider call fails (SIMULATED_FAILING_SYMBOLS): a provider outage limited to it. */
 const FAILING = "000002.SZ"
+
+/** The first admin's password (ADMIN_PASSWORD); made up for this test. */
+const ADMIN_PASSWORD = "scrape-test-admin-password"
 
 /** The scrape job, as deploy/observability/prometheus names it: the dashboards' `$job`. */
 const SCRAPE_JOB = "marketgate"
@@ -265,7 +269,11 @@ describe("dashboards and rules on a real Prometheus", () => {
         // Quotes go stale after a second (served stale, refreshed in the background); a small L1 evicts.
         CACHE_TTL_QUOTE: "1 second",
         CACHE_GRACE_QUOTE: "5 minutes",
-        CACHE_L1_MAX_ENTRIES: "40"
+        CACHE_L1_MAX_ENTRIES: "40",
+        // The first admin, whose session makes the admin calls; quotas above what this load sends.
+        ADMIN_PASSWORD: ADMIN_PASSWORD,
+        RATE_LIMIT_ADMIN: "1000000",
+        RATE_LIMIT_ANONYMOUS: "1000000"
       })
       yield* waitUntil(
         Effect.suspend(() =>
@@ -325,8 +333,9 @@ describe("dashboards and rules on a real Prometheus", () => {
 
       // ---------------------------------------------------------------- load
       const statuses = new Map<number, number>()
+      const session = yield* Effect.promise(() => loginHeaders(base, "admin", ADMIN_PASSWORD))
       const call = (path: string, init: RequestInit = {}) =>
-        request(`${base}${path}`, init).pipe(
+        request(`${base}${path}`, { ...init, headers: { ...session, ...(init.headers as Record<string, string> | undefined) } }).pipe(
           Effect.tap((a) => Effect.sync(() => statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1)))
         )
       const get = (path: string) => call(path)

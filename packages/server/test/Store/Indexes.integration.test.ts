@@ -2,6 +2,12 @@ import { assert, layer } from "@effect/vitest"
 import type { IsoDate } from "@marketgate/domain/CalendarDate"
 import { Effect, Layer } from "effect"
 import { SqlClient, Statement } from "effect/sql"
+import { AuditRepo } from "../../src/Auth/AuditRepo.ts"
+import { AuthStateRepo } from "../../src/Auth/AuthStateRepo.ts"
+import { ClientRepo } from "../../src/Auth/ClientRepo.ts"
+import { SessionRepo } from "../../src/Auth/SessionRepo.ts"
+import { TokenRepo } from "../../src/Auth/TokenRepo.ts"
+import { UserRepo } from "../../src/Auth/UserRepo.ts"
 import { simulatedUniverse } from "../../src/Sources/Simulated/Universe.ts"
 import { DailyBarRepo } from "../../src/Store/DailyBarRepo.ts"
 import { IngestRunRepo } from "../../src/Store/IngestRunRepo.ts"
@@ -99,10 +105,42 @@ const fill = Effect.gen(function*() {
     CROSS JOIN LATERAL (SELECT 5 + s.n % 100 + k / 100.0 AS p) AS x
     WHERE extract(isodow FROM d) < 6
     ORDER BY 3, 1, 2`
+  // Accounts (issue 11) as a deployment a year in: 5,000 users, 500 API clients issuing a token
+  // each 15 minutes (35,000 tokens, a tenth revoked), 20,000 sessions, 400,000 audit rows.
+  yield* sql`
+    INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+    SELECT 'user' || i, 'user' || i || '@example.com', (ARRAY['viewer', 'analyst', 'admin'])[1 + i % 3], '$argon2id$v=19$m=19456,t=2,p=1$x$y',
+           '2024-01-01'::timestamptz + i * interval '1 hour', '2024-01-01'::timestamptz + i * interval '1 hour'
+    FROM generate_series(1, 5000) AS i`
+  yield* sql`
+    INSERT INTO api_clients (client_id, name, role, secret_hash, created_by, created_at)
+    SELECT 'mgc_client' || lpad(i::text, 8, '0'), 'client ' || i, (ARRAY['viewer', 'analyst', 'admin'])[1 + i % 3], 'hash', 'test',
+           '2024-01-01'::timestamptz + i * interval '1 day'
+    FROM generate_series(1, 500) AS i`
+  yield* sql`
+    INSERT INTO oauth_tokens (token_hash, client_id, role, scope, created_at, expires_at, revoked)
+    SELECT md5(i::text) || md5((i * 7)::text), 'mgc_client' || lpad((1 + i % 500)::text, 8, '0'), 'viewer', 'viewer',
+           '2025-03-01'::timestamptz + i * interval '15 seconds', '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '1 hour', i % 10 = 0
+    FROM generate_series(1, 35000) AS i`
+  yield* sql`
+    INSERT INTO sessions (id, user_id, created_at, expires_at, ip_address, user_agent)
+    SELECT md5('s' || i) || md5('t' || i), 1 + i % 5000, '2025-03-01'::timestamptz + i * interval '20 seconds',
+           '2025-03-01'::timestamptz + i * interval '20 seconds' + interval '30 minutes', ('10.0.' || (i % 250) || '.' || (i % 200))::inet, 'Mozilla/5.0'
+    FROM generate_series(1, 20000) AS i`
+  yield* sql`
+    INSERT INTO audit_logs (created_at, user_id, client_id, actor, action, outcome, ip_address, user_agent, request_id, trace_id)
+    SELECT '2024-03-01'::timestamptz + i * interval '1 minute',
+           CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 5000 END,
+           CASE WHEN i % 4 = 0 THEN 'mgc_client' || lpad((1 + i % 500)::text, 8, '0') END,
+           'actor', (ARRAY['login', 'logout', 'token.issued', 'token.revoked', 'mfa.enabled', 'admin.backfill'])[1 + i % 6],
+           CASE WHEN i % 9 = 0 THEN 'failure' ELSE 'success' END, ('10.' || (i % 200) || '.' || (i % 100) || '.1')::inet, 'curl/8', 'r' || i, 't' || i
+    FROM generate_series(1, 400000) AS i`
+  yield* sql`INSERT INTO auth_state (name, value) VALUES ('hmac_key', 'k'), ('other', 'v')`
   yield* sql`ANALYZE`
 })
 
-type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo | SqlClient.SqlClient
+type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo | AuthRepos | SqlClient.SqlClient
+type AuthRepos = UserRepo | ClientRepo | TokenRepo | SessionRepo | AuditRepo | AuthStateRepo
 
 /** A repository call, and which of the statements it sends is meant (when it sends several). */
 interface Query {
@@ -228,7 +266,101 @@ const Q = {
         ingestRunId: null
       }])
     )
-  }
+  },
+  // Accounts (issue 11).
+  usersInsert: {
+    name: "UserRepo.insert",
+    call: UserRepo.use((r) => r.insert({ username: "newcomer", email: "new@example.com", role: "viewer", passwordHash: "h" }, ms("2025-03-01T00:00:00Z")))
+  },
+  usersById: { name: "UserRepo.byId", call: UserRepo.use((r) => r.byId("2500")) },
+  usersByUsername: { name: "UserRepo.byLogin (username)", call: UserRepo.use((r) => r.byLogin("User2500")) },
+  usersByEmail: { name: "UserRepo.byLogin (email)", call: UserRepo.use((r) => r.byLogin("user2500@example.com")) },
+  usersList: { name: "UserRepo.list", call: UserRepo.use((r) => r.list({ limit: 51 })) },
+  usersListAfter: {
+    name: "UserRepo.list (after a cursor)",
+    call: UserRepo.use((r) => r.list({ after: { createdAt: "2024-04-01T00:00:00.000Z", id: "2184" }, limit: 51 }))
+  },
+  usersCount: { name: "UserRepo.count", call: UserRepo.use((r) => r.count) },
+  usersLogins: { name: "UserRepo.logins", call: UserRepo.use((r) => r.logins) },
+  usersSetPassword: { name: "UserRepo.setPasswordHash", call: UserRepo.use((r) => r.setPasswordHash("2500", "h2", ms("2025-03-01T00:00:00Z"))) },
+  usersSetDisabled: { name: "UserRepo.setDisabled", call: UserRepo.use((r) => r.setDisabled("2500", true, ms("2025-03-01T00:00:00Z"))) },
+  usersPendingTotp: { name: "UserRepo.setPendingTotp", call: UserRepo.use((r) => r.setPendingTotp("2500", "SECRET", ms("2025-03-01T00:00:00Z"))) },
+  usersEnableTotp: { name: "UserRepo.enableTotp", call: UserRepo.use((r) => r.enableTotp("2500", 100, ["a", "b"], ms("2025-03-01T00:00:00Z"))) },
+  usersTotpStep: { name: "UserRepo.useTotpStep", call: UserRepo.use((r) => r.useTotpStep("2500", 100)) },
+  usersRecovery: { name: "UserRepo.useRecoveryCode", call: UserRepo.use((r) => r.useRecoveryCode("2500", "a")) },
+  usersDisableTotp: { name: "UserRepo.disableTotp", call: UserRepo.use((r) => r.disableTotp("2500", ms("2025-03-01T00:00:00Z"))) },
+  usersTouchLogin: { name: "UserRepo.touchLogin", call: UserRepo.use((r) => r.touchLogin("2500", ms("2025-03-01T00:00:00Z"))) },
+  clientsInsert: {
+    name: "ClientRepo.insert",
+    call: ClientRepo.use((r) =>
+      r.insert({ clientId: "mgc_new", name: "new", role: "viewer", secretHash: "h", rateLimit: null, createdBy: "test" }, ms("2025-03-01T00:00:00Z"))
+    )
+  },
+  clientsById: { name: "ClientRepo.byId", call: ClientRepo.use((r) => r.byId("mgc_client00000250")) },
+  clientsList: { name: "ClientRepo.list", call: ClientRepo.use((r) => r.list) },
+  clientsRotate: { name: "ClientRepo.rotate", call: ClientRepo.use((r) => r.rotate("mgc_client00000250", "h2", ms("2025-03-01T00:00:00Z"))) },
+  clientsRevoke: { name: "ClientRepo.revoke", call: ClientRepo.use((r) => r.revoke("mgc_client00000250", ms("2025-03-01T00:00:00Z"))) },
+  tokensInsert: {
+    name: "TokenRepo.insertMany",
+    call: TokenRepo.use((r) =>
+      r.insertMany([{ hash: "h1", clientId: "mgc_client00000001", role: "viewer", scope: "viewer", issuedAt: ms("2025-03-02T00:00:00Z"), expiresAt: ms("2025-03-02T01:00:00Z"), revoked: false }])
+    )
+  },
+  tokensByHash: { name: "TokenRepo.byHash", call: TokenRepo.use((r) => r.byHash("c4ca4238a0b923820dcc509a6f75849b8f14e45fceea167a5a36dedd4bea2543")) },
+  tokensRevoke: {
+    name: "TokenRepo.revoke",
+    call: TokenRepo.use((r) => r.revoke("c4ca4238a0b923820dcc509a6f75849b8f14e45fceea167a5a36dedd4bea2543", "mgc_client00000002", ms("2025-03-01T00:00:00Z")))
+  },
+  tokensRevokeClient: { name: "TokenRepo.revokeClient", call: TokenRepo.use((r) => r.revokeClient("mgc_client00000250", ms("2025-03-01T00:00:00Z"))) },
+  // The Bloom filter's poll: the tokens issued in the last few seconds (a recent expiry bound).
+  tokensLive: { name: "TokenRepo.liveExpiringAfter", call: TokenRepo.use((r) => r.liveExpiringAfter(ms("2025-03-07T01:00:00Z"))) },
+  tokensPurge: { name: "TokenRepo.purge", call: TokenRepo.use((r) => r.purge(ms("2025-03-03T00:00:00Z"))) },
+  sessionsInsert: {
+    name: "SessionRepo.insert",
+    call: SessionRepo.use((r) =>
+      r.insert({ id: "s-new", userId: "2500", expiresAt: ms("2025-03-01T00:30:00Z"), ipAddress: "10.0.0.1", userAgent: "ua" }, ms("2025-03-01T00:00:00Z"))
+    )
+  },
+  sessionsById: { name: "SessionRepo.byId", call: SessionRepo.use((r) => r.byId("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7", ms("2025-03-01T00:00:00Z"))) },
+  sessionsTouch: { name: "SessionRepo.touch", call: SessionRepo.use((r) => r.touch("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7", ms("2025-03-01T01:00:00Z"))) },
+  sessionsRemove: { name: "SessionRepo.remove", call: SessionRepo.use((r) => r.remove("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7")) },
+  sessionsRemoveForUser: { name: "SessionRepo.removeForUser", call: SessionRepo.use((r) => r.removeForUser("2500")) },
+  sessionsPurge: { name: "SessionRepo.purge", call: SessionRepo.use((r) => r.purge(ms("2025-03-01T06:00:00Z"))) },
+  auditInsert: {
+    name: "AuditRepo.insertMany",
+    call: AuditRepo.use((r) =>
+      r.insertMany([{
+        createdAt: ms("2025-03-01T00:00:00Z"),
+        userId: null,
+        clientId: "mgc_client00000001",
+        actor: "mgc_client00000001",
+        action: "token.issued",
+        outcome: "success",
+        target: null,
+        ipAddress: "10.0.0.1",
+        userAgent: null,
+        requestId: null,
+        traceId: null,
+        details: {}
+      }])
+    )
+  },
+  auditLatest: { name: "AuditRepo.list()", call: AuditRepo.use((r) => r.list({ limit: 51 })) },
+  auditLatestAfter: {
+    name: "AuditRepo.list({ before })",
+    call: AuditRepo.use((r) => r.list({ before: { createdAt: "2024-08-01T00:00:00.000Z", id: "220320" }, limit: 51 }))
+  },
+  auditUserAction: { name: "AuditRepo.list({ userId, action })", call: AuditRepo.use((r) => r.list({ userId: "2500", action: "login", limit: 51 })) },
+  auditUser: { name: "AuditRepo.list({ userId })", call: AuditRepo.use((r) => r.list({ userId: "2500", limit: 51 })) },
+  auditIp: { name: "AuditRepo.list({ ip })", call: AuditRepo.use((r) => r.list({ ip: "10.17.17.1", limit: 51 })) },
+  auditClient: { name: "AuditRepo.list({ clientId })", call: AuditRepo.use((r) => r.list({ clientId: "mgc_client00000250", limit: 51 })) },
+  auditWindow: {
+    name: "AuditRepo.list({ from, to, outcome })",
+    call: AuditRepo.use((r) => r.list({ from: "2024-06-01T00:00:00Z", to: "2024-06-02T00:00:00Z", outcome: "failure", limit: 51 }))
+  },
+  stateGet: { name: "AuthStateRepo.get", call: AuthStateRepo.use((r) => r.get("hmac_key", ms("2025-03-01T00:00:00Z"))) },
+  statePut: { name: "AuthStateRepo.putIfAbsent", statement: /INSERT INTO auth_state/, call: AuthStateRepo.use((r) => r.putIfAbsent("setup_token", "h", null, ms("2025-03-01T00:00:00Z"))) },
+  stateRemove: { name: "AuthStateRepo.remove", call: AuthStateRepo.use((r) => r.remove("other")) }
 } satisfies Record<string, Query>
 const queries: ReadonlyArray<Query> = Object.values(Q)
 
@@ -270,7 +402,34 @@ const justified: Record<string, ReadonlyArray<Use>> = {
   ingest_runs_kind_started_idx: [scan(Q.runListKind), scan(Q.runAbandon)],
   ingest_runs_started_idx: [scan(Q.runList)],
   quality_quarantine_symbol_date_idx: [scan(Q.quarantineForBar)],
-  bars_intraday_pkey: [arbiter(Q.intradayUpsert), scan(Q.intradayRange), scan(Q.intradayRangeTwoMonths)]
+  bars_intraday_pkey: [arbiter(Q.intradayUpsert), scan(Q.intradayRange), scan(Q.intradayRangeTwoMonths)],
+  users_pkey: [
+    scan(Q.usersById),
+    scan(Q.usersSetPassword),
+    scan(Q.usersSetDisabled),
+    scan(Q.usersPendingTotp),
+    scan(Q.usersEnableTotp),
+    scan(Q.usersTotpStep),
+    scan(Q.usersRecovery),
+    scan(Q.usersDisableTotp),
+    scan(Q.usersTouchLogin)
+  ],
+  // Both unique: UserRepo.insert (ON CONFLICT DO NOTHING, no target, so EXPLAIN names no arbiter) refuses a taken username or email.
+  users_username_idx: [scan(Q.usersByUsername)],
+  users_email_idx: [scan(Q.usersByEmail)],
+  users_created_at_idx: [scan(Q.usersList), scan(Q.usersListAfter)],
+  api_clients_pkey: [scan(Q.clientsById), scan(Q.clientsRotate), scan(Q.clientsRevoke), scan(Q.tokensByHash)],
+  oauth_tokens_pkey: [scan(Q.tokensByHash), scan(Q.tokensRevoke)],
+  oauth_tokens_live_expires_idx: [scan(Q.tokensLive)],
+  oauth_tokens_client_live_idx: [scan(Q.tokensRevokeClient)],
+  sessions_pkey: [scan(Q.sessionsById), scan(Q.sessionsTouch), scan(Q.sessionsRemove)],
+  sessions_user_idx: [scan(Q.sessionsRemoveForUser)],
+  sessions_expires_idx: [scan(Q.sessionsPurge)],
+  audit_logs_user_action_created_idx: [scan(Q.auditUserAction), scan(Q.auditUser)],
+  audit_logs_ip_created_idx: [scan(Q.auditIp)],
+  audit_logs_client_created_idx: [scan(Q.auditClient)],
+  audit_logs_created_idx: [scan(Q.auditLatest), scan(Q.auditLatestAfter), scan(Q.auditWindow)],
+  auth_state_pkey: [arbiter(Q.statePut)]
 }
 
 /** Not ours: effect/sql's Migrator creates schema_migrations with a primary key on migration_id. */
@@ -285,7 +444,8 @@ const framework: Record<string, string> = {
  * dropped, and must move to `justified` once a query uses it.
  */
 const unjustified: Record<string, string> = {
-  quality_quarantine_pkey: "no query reads quality_quarantine by id: QuarantineRepo.forBar reads by (symbol, date) and sorts the few rows by id"
+  quality_quarantine_pkey: "no query reads quality_quarantine by id: QuarantineRepo.forBar reads by (symbol, date) and sorts the few rows by id",
+  audit_logs_pkey: "row identity of the audit log; every read is newest first through the (created_at …) indexes, the id only breaks ties"
 }
 
 /**
@@ -296,7 +456,13 @@ const sequential: Record<string, string> = {
   [Q.barsDeleteBefore.name]:
     "retention deletes the oldest sessions of every symbol, a large share of the table, nightly and only with DAILY_RETENTION set",
   [Q.intradayTracked.name]:
-    "the ts bound prunes bars_intraday to the partitions of the last 7 days; the refresh reads those once per 5-minute run"
+    "the ts bound prunes bars_intraday to the partitions of the last 7 days; the refresh reads those once per 5-minute run",
+  [Q.usersCount.name]: "counts every user, once at start-up (is there a first admin?)",
+  [Q.usersLogins.name]: "every username and email, for the Bloom filter of known logins, every 30 s and after a user change",
+  [Q.clientsList.name]: "every API client (hundreds), for GET /v1/admin/clients",
+  [Q.tokensPurge.name]: "deletes expired tokens, revoked or not: a large share of the table, rarely",
+  [Q.stateGet.name]: "auth_state holds two or three rows",
+  [Q.stateRemove.name]: "auth_state holds two or three rows"
 }
 
 /**
@@ -425,7 +591,19 @@ const usesIndex = (plan: PlanNode, names: ReadonlySet<string>, via: Use["via"]) 
 const scannedRelations = (plan: PlanNode) =>
   nodesOf(plan).flatMap((n) => (n["Relation Name"] === undefined ? [] : [n["Relation Name"]]))
 
-const Repos = Layer.mergeAll(DailyBarRepo.layer, InstrumentRepo.layer, QuarantineRepo.layer, IngestRunRepo.layer, IntradayRepo.layer)
+const Repos = Layer.mergeAll(
+  DailyBarRepo.layer,
+  InstrumentRepo.layer,
+  QuarantineRepo.layer,
+  IngestRunRepo.layer,
+  IntradayRepo.layer,
+  UserRepo.layer,
+  ClientRepo.layer,
+  TokenRepo.layer,
+  SessionRepo.layer,
+  AuditRepo.layer,
+  AuthStateRepo.layer
+)
 
 layer(Layer.effectDiscard(fill).pipe(Layer.provideMerge(Repos), Layer.provideMerge(freshPostgres())), {
   timeout: "120 seconds"
@@ -472,7 +650,13 @@ layer(Layer.effectDiscard(fill).pipe(Layer.provideMerge(Repos), Layer.provideMer
         InstrumentRepo: yield* InstrumentRepo,
         QuarantineRepo: yield* QuarantineRepo,
         IngestRunRepo: yield* IngestRunRepo,
-        IntradayRepo: yield* IntradayRepo
+        IntradayRepo: yield* IntradayRepo,
+        UserRepo: yield* UserRepo,
+        ClientRepo: yield* ClientRepo,
+        TokenRepo: yield* TokenRepo,
+        SessionRepo: yield* SessionRepo,
+        AuditRepo: yield* AuditRepo,
+        AuthStateRepo: yield* AuthStateRepo
       }
       const methods = Object.entries(services).flatMap(([repo, service]) => Object.keys(service).map((m) => `${repo}.${m}`))
       const explained = new Set(queries.map((q) => /^\w+\.\w+/.exec(q.name)![0]))

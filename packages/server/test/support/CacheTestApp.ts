@@ -1,4 +1,3 @@
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Layer, Logger, type LogLevel, Redacted, References } from "effect"
 import { HttpClient } from "effect/http"
@@ -18,6 +17,7 @@ import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
+import { asAdmin, authLayer } from "./AuthTest.ts"
 import { promValue } from "./PromText.ts"
 import { getJson, getText, type JsonAnswer, postJson } from "./TestApp.ts"
 import { freshPglite } from "./TestDatabase.ts"
@@ -62,8 +62,10 @@ export const cacheTestApp = (
   options: CacheTestAppOptions
 ) => {
   const lines = options.lines
-  return HttpServerLive.serve(HttpServerLive.Routes).pipe(
-    Layer.provide(
+  // Auth on the same Redis (its own keys under the namespace), as deployed.
+  const app = HttpServerLive.serve(HttpServerLive.Routes).pipe(
+    Layer.provideMerge(authLayer({ redis: { url: options.redisUrl, namespace: options.namespace } })),
+    Layer.provideMerge(
       services({
         database,
         source: Sources.layerFor([{
@@ -83,7 +85,7 @@ export const cacheTestApp = (
         metrics: MetricsRegistry.layer
       })
     ),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(HttpServerLive.layerTest),
     Layer.provide(
       lines === undefined
         // As testApp: the default logger, warnings and errors only.
@@ -94,6 +96,7 @@ export const cacheTestApp = (
         )
     )
   )
+  return asAdmin(app)
 }
 
 /** One running instance, addressed through its own HTTP client. */

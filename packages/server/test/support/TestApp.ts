@@ -1,4 +1,3 @@
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, References } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -12,6 +11,7 @@ import type { DatabaseInfo } from "../../src/Store/DatabaseInfo.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
+import { asAdmin, authLayer, type AuthTestOptions } from "./AuthTest.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
 
@@ -21,20 +21,32 @@ export const simulatedSource = Sources.layerFor([{
   settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
 }], { budget: Duration.seconds(4) })
 
+export interface TestAppOptions extends AuthTestOptions {
+  /** Who the provided HttpClient is: an admin API client (default), or nobody (no credentials). */
+  readonly as?: "admin" | "anonymous" | undefined
+  /** The market-data source (default: the simulated provider). */
+  readonly source?: AppParts<unknown>["source"] | undefined
+}
+
 /**
  * The real HTTP server (same routes, middleware and services as production)
  * on a random loopback port, over the given database, with the simulated
- * provider unless another source is given. Provides an HttpClient aimed at it.
+ * provider unless another source is given. Provides an HttpClient aimed at
+ * it, which sends an admin bearer token unless `as: "anonymous"`, and the auth
+ * services (to make users and clients). The second argument may also be the
+ * source alone.
  */
 export const testApp = (
   database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>,
-  source: AppParts<unknown>["source"] = simulatedSource
-) =>
-  HttpServerLive.serve(HttpServerLive.Routes).pipe(
-    Layer.provide(
+  optionsOrSource: TestAppOptions | AppParts<unknown>["source"] = {}
+) => {
+  const options: TestAppOptions = Layer.isLayer(optionsOrSource) ? { source: optionsOrSource as AppParts<unknown>["source"] } : optionsOrSource as TestAppOptions
+  const app = HttpServerLive.serve(HttpServerLive.Routes).pipe(
+    Layer.provideMerge(authLayer(options)),
+    Layer.provideMerge(
       services({
         database,
-        source,
+        source: options.source ?? simulatedSource,
         cache: MarketCache.layerTest,
         history: DailyHistory.layerTest,
         scheduler: Scheduler.layerNone,
@@ -42,10 +54,12 @@ export const testApp = (
         metrics: MetricsRegistry.layer
       })
     ),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(HttpServerLive.layerTest),
     // Keep test output to what matters; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
+  return options.as === "anonymous" ? app : asAdmin(app)
+}
 
 export interface JsonAnswer {
   readonly status: number

@@ -1,0 +1,91 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Clients } from "../../src/Auth/Clients.ts"
+import * as Database from "../../src/Store/Database.ts"
+import { type AuthTestOptions, basicOf } from "../support/AuthTest.ts"
+import { Browser } from "../support/Browser.ts"
+import { promValue } from "../support/PromText.ts"
+import { serverPort } from "../support/RawHttp.ts"
+import { scopedNamespace, testRedisUrl, waitUntil } from "../support/RedisTest.ts"
+import { testApp } from "../support/TestApp.ts"
+import { scratchDatabase } from "../support/TestDatabase.ts"
+
+/** One instance over a shared PostgreSQL database (and, in `options`, a shared Redis): its browser and its services. */
+const instance = (url: string, options: AuthTestOptions) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.build(
+      testApp(Database.layerFor({ _tag: "Server", url: Redacted.make(url), maxConnections: 4 }), { ...options, as: "anonymous" })
+    )
+    const port = yield* Effect.provide(serverPort, context)
+    return { browser: new Browser(`http://127.0.0.1:${port}`), clients: Context.get(context, Clients) }
+  })
+
+const tokenOf = (b: Browser, clientId: string, secret: string) =>
+  Effect.map(
+    b.request("/oauth/token", { method: "POST", form: { grant_type: "client_credentials" }, headers: { authorization: basicOf(clientId, secret) } }),
+    (answer) => answer.body.access_token as string
+  )
+
+const READ = "/v1/sources"
+
+describe("revocation across instances", () => {
+  it.live("two instances share PostgreSQL and Redis: a token revoked on A is refused by B, through the bus, within 1 s", () =>
+    Effect.gen(function*() {
+      const url = yield* scratchDatabase("revoke")
+      const namespace = yield* scopedNamespace("revoke")
+      // An hour of local trust: only the revocation bus can make B refuse a token it has verified.
+      const options: AuthTestOptions = { redis: { url: testRedisUrl, namespace }, settings: { localTtl: Duration.hours(1) } }
+      const a = yield* instance(url, options)
+      const b = yield* instance(url, options)
+      const { client, secret } = yield* a.clients.add({ name: "shared", role: "viewer", rateLimit: null }, "test")
+      const token = yield* tokenOf(a.browser, client.clientId, secret)
+      const bearer = { authorization: `Bearer ${token}` }
+      // B has never seen this token: it finds it in Redis (its issuer put it there before answering).
+      assert.strictEqual((yield* b.browser.get(READ, bearer)).status, 200)
+      assert.strictEqual((yield* b.browser.get(READ, bearer)).status, 200)
+      const revoked = yield* a.browser.request("/oauth/revoke", { method: "POST", form: { token }, headers: { authorization: basicOf(client.clientId, secret) } })
+      assert.strictEqual(revoked.status, 200)
+      assert.strictEqual((yield* a.browser.get(READ, bearer)).status, 401, "refused at once where it was revoked")
+      const started = Date.now()
+      yield* waitUntil(Effect.map(b.browser.get(READ, bearer), (answer) => answer.status === 401), {
+        within: "1 second",
+        every: "5 millis",
+        message: () => "B still accepted the revoked token a second later"
+      })
+      const latencyMs = Date.now() - started
+      const refused = yield* b.browser.get(READ, bearer)
+      assert.match(refused.body.msg, /^the access token was revoked/)
+      yield* Effect.logWarning("revocation reached the other instance").pipe(Effect.annotateLogs({ latency_ms: latencyMs }))
+
+      // Revoking the client ends every token it holds, on both instances.
+      const second = yield* tokenOf(b.browser, client.clientId, secret)
+      assert.strictEqual((yield* a.browser.get(READ, { authorization: `Bearer ${second}` })).status, 200)
+      yield* b.clients.revoke(client.clientId)
+      yield* waitUntil(Effect.map(a.browser.get(READ, { authorization: `Bearer ${second}` }), (answer) => answer.status === 401), {
+        within: "1 second",
+        every: "5 millis",
+        message: () => "A still accepted a token of the revoked client a second later"
+      })
+    }), 60_000)
+
+  it.live("a forged token costs no database query: the Bloom filter refuses it", () =>
+    Effect.gen(function*() {
+      const url = yield* scratchDatabase("forged")
+      const a = yield* instance(url, {})
+      const { client, secret } = yield* a.clients.add({ name: "real", role: "viewer", rateLimit: null }, "test")
+      const token = yield* tokenOf(a.browser, client.clientId, secret)
+      const metric = (name: string, labels: Record<string, string>) => Effect.map(a.browser.get("/metrics"), (m) => promValue(m.body, name, labels))
+      const lookups = () => metric("db_query_duration_seconds_count", { operation: "tokens.byHash" })
+      const before = yield* lookups()
+      for (let i = 0; i < 300; i++) {
+        const forged = `mgat_${Buffer.from(`forged ${i}`).toString("base64url").padEnd(43, "A").slice(0, 43)}`
+        const answer = yield* a.browser.get(READ, { authorization: `Bearer ${forged}` })
+        assert.strictEqual(answer.status, 401)
+      }
+      assert.strictEqual(yield* lookups(), before, "not one tokens.byHash query for 300 forged tokens")
+      // One live token in a filter sized for 100,000: no false positive to let one through.
+      assert.strictEqual(yield* metric("auth_bloom_rejections_total", { cache: "token" }), 300)
+      // The real token still works (it is in the filter).
+      assert.strictEqual((yield* a.browser.get(READ, { authorization: `Bearer ${token}` })).status, 200)
+    }), 60_000)
+})
