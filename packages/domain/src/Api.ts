@@ -10,6 +10,7 @@ import { Adjust, Interval } from "./Interval.ts"
 import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
 import { BarLineage } from "./Lineage.ts"
 import { QuoteList } from "./Quote.ts"
+import { QuoteStreamEvent, TooManyStreams } from "./QuoteStream.ts"
 import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
 
@@ -71,6 +72,20 @@ export class QuotesGroup extends HttpApiGroup.make("quotes")
       success: QuoteList,
       error: [InvalidRequest, UnknownSymbol, DataUnavailable]
     }).annotate(OpenApi.Summary, "Latest quote per symbol")
+  )
+  .prefix("/v1")
+{}
+
+export class StreamGroup extends HttpApiGroup.make("stream")
+  .add(
+    HttpApiEndpoint.get("quotes", "/stream/quotes", {
+      query: { symbols: SymbolList },
+      success: HttpApiSchema.StreamSse({ events: QuoteStreamEvent }),
+      error: [InvalidRequest, UnknownSymbol, DataUnavailable, TooManyStreams]
+    }).annotate(
+      OpenApi.Summary,
+      "Live quotes as server-sent events: a quote event per change, heartbeats, an end event on shutdown"
+    )
   )
   .prefix("/v1")
 {}
@@ -233,6 +248,7 @@ export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
 export class MarketgateApi extends HttpApi.make("marketgate")
   .add(InstrumentsGroup)
   .add(QuotesGroup)
+  .add(StreamGroup)
   .add(BarsGroup)
   .add(IndicatorsGroup)
   .add(SourcesGroup)

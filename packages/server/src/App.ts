@@ -38,6 +38,9 @@ import { InstrumentRepo } from "./Store/InstrumentRepo.ts"
 import { IntradayRepo } from "./Store/IntradayRepo.ts"
 import { QuarantineRepo } from "./Store/QuarantineRepo.ts"
 import * as StoreMetrics from "./Store/StoreMetrics.ts"
+import type { QuoteBus } from "./Streaming/QuoteBus.ts"
+import { QuoteHub } from "./Streaming/QuoteHub.ts"
+import * as RedisQuoteBus from "./Streaming/RedisQuoteBus.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
@@ -54,6 +57,8 @@ export interface AppParts<E> {
   readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | TradingCalendars>
   readonly calendars: Layer.Layer<TradingCalendars, E>
   readonly metrics: Layer.Layer<MetricsRegistry, E>
+  /** How live quote streams share polls between instances; default: over Redis when REDIS_URL is set. */
+  readonly quoteBus?: Layer.Layer<QuoteBus, E>
 }
 
 /**
@@ -87,7 +92,10 @@ export const services = <E>(parts: AppParts<E>) => {
     Retention.layerConfig,
     Prewarm.Prewarm.layerConfig
   ).pipe(Layer.provideMerge(engine))
-  return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(reads))
+  const streaming = parts.quoteBus === undefined
+    ? QuoteHub.layerConfig.pipe(Layer.provide(RedisQuoteBus.layerConfig))
+    : QuoteHub.layerConfig.pipe(Layer.provide(parts.quoteBus))
+  return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(streaming.pipe(Layer.provideMerge(reads))))
 }
 
 /** Every part as configured by the environment (see docs/configuration.md). */

@@ -17,9 +17,11 @@ import { Readiness } from "./Readiness.ts"
 import { requestEnvelope } from "./RequestEnvelope.ts"
 import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
+import { closeStreamsFirst, StreamHttp } from "../Streaming/StreamHttp.ts"
+import { WebRoutes } from "../Web/WebRoutes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp]),
+  Layer.provide([InstrumentsHttp, QuotesHttp, BarsHttp, IndicatorsHttp, SourcesHttp, LineageHttp, AdminHttp, SystemHttp, StreamHttp]),
   Layer.provide(AdminAuth.layerConfig)
 )
 
@@ -28,6 +30,7 @@ export const Routes = Layer.mergeAll(
   ApiRoutes,
   HttpApiScalar.layer(MarketgateApi, { path: "/docs" }),
   MetricsRoute,
+  WebRoutes,
   NotFoundRoutes
 ).pipe(Layer.provide(requestEnvelope.layer), Layer.provide([HttpMetrics.layer, Readiness.layer]))
 
@@ -43,6 +46,10 @@ export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const port = yield* Config.Port("PORT").pipe(Config.withDefault(8080))
     const host = yield* Config.String("HOST").pipe(Config.withDefault("0.0.0.0"))
-    return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host })))
+    // closeStreamsFirst is built after the server, so it is released (streams ended) before the server drains.
+    return closeStreamsFirst.pipe(
+      Layer.provide(serve(Routes)),
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host }))
+    )
   })
 )
