@@ -4,7 +4,6 @@ import {
   CrosshairMode,
   HistogramSeries,
   type IChartApi,
-  type ISeriesApi,
   LineSeries,
   LineStyle,
   type Time,
@@ -64,7 +63,6 @@ export const makeChart = (container: HTMLElement, colours: Palette) => {
     timeScale: { borderColor: "#dadce0", rightOffset: 2 },
     localization: {
       locale: locale(),
-      priceFormatter: (p: number) => price(p, locale()),
       timeFormatter: (time: Time) => timeLabel(time)
     }
   })
@@ -75,7 +73,8 @@ export const makeChart = (container: HTMLElement, colours: Palette) => {
     borderDownColor: colours.down,
     wickUpColor: colours.up,
     wickDownColor: colours.down,
-    priceLineVisible: false
+    priceLineVisible: false,
+    priceFormat: { type: "custom", formatter: (p: number) => price(p, locale()), minMove: 0.01 }
   }, 0)
   const lineOptions = (color: string, extra: object = {}) => ({
     color,
@@ -85,29 +84,36 @@ export const makeChart = (container: HTMLElement, colours: Palette) => {
     crosshairMarkerVisible: false,
     ...extra
   })
-  const ma5 = chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma5), 0)
-  const ma10 = chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma10), 0)
-  const ma20 = chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma20), 0)
-  const bollUpper = chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR, { lineStyle: LineStyle.Dashed }), 0)
-  const bollMiddle = chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR), 0)
-  const bollLower = chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR, { lineStyle: LineStyle.Dashed }), 0)
   const volume = chart.addSeries(HistogramSeries, {
     priceFormat: { type: "custom", formatter: (v: number) => compact(v, locale()), minMove: 1 },
     priceLineVisible: false,
     lastValueVisible: false
   }, 1)
-  const macdHist = chart.addSeries(HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, 2)
-  const macdLine = chart.addSeries(LineSeries, lineOptions(MACD_COLOURS.macd), 2)
-  const signalLine = chart.addSeries(LineSeries, lineOptions(MACD_COLOURS.signal), 2)
-  const rsiLine = chart.addSeries(LineSeries, lineOptions(RSI_COLOUR, { lastValueVisible: true }), 3)
-  rsiLine.createPriceLine({ price: 70, color: "#9aa0a6", lineWidth: 1, lineStyle: LineStyle.Dotted, axisLabelVisible: false, title: "" })
-  rsiLine.createPriceLine({ price: 30, color: "#9aa0a6", lineWidth: 1, lineStyle: LineStyle.Dotted, axisLabelVisible: false, title: "" })
-  const panes = chart.panes()
-  const stretch = [3, 1, 1, 1]
-  panes.forEach((pane, i) => pane.setStretchFactor(stretch[i] ?? 1))
 
-  const bollSeries: ReadonlyArray<ISeriesApi<"Line">> = [bollUpper, bollMiddle, bollLower]
-  const indicatorSeries: ReadonlyArray<ISeriesApi<"Line" | "Histogram">> = [ma5, ma10, ma20, macdHist, macdLine, signalLine, rsiLine, ...bollSeries]
+  /** The indicator series exist only while there are indicators (daily and longer bars): without them their panes go. */
+  const makeIndicatorSeries = () => {
+    const s = {
+      ma5: chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma5), 0),
+      ma10: chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma10), 0),
+      ma20: chart.addSeries(LineSeries, lineOptions(MA_COLOURS.ma20), 0),
+      bollUpper: chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR, { lineStyle: LineStyle.Dashed }), 0),
+      bollMiddle: chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR), 0),
+      bollLower: chart.addSeries(LineSeries, lineOptions(BOLL_COLOUR, { lineStyle: LineStyle.Dashed }), 0),
+      macdHist: chart.addSeries(HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, 2),
+      macdLine: chart.addSeries(LineSeries, lineOptions(MACD_COLOURS.macd), 2),
+      signalLine: chart.addSeries(LineSeries, lineOptions(MACD_COLOURS.signal), 2),
+      rsiLine: chart.addSeries(LineSeries, lineOptions(RSI_COLOUR, { lastValueVisible: true }), 3)
+    }
+    s.rsiLine.createPriceLine({ price: 70, color: "#9aa0a6", lineWidth: 1, lineStyle: LineStyle.Dotted, axisLabelVisible: false, title: "" })
+    s.rsiLine.createPriceLine({ price: 30, color: "#9aa0a6", lineWidth: 1, lineStyle: LineStyle.Dotted, axisLabelVisible: false, title: "" })
+    return s
+  }
+  let ind_: ReturnType<typeof makeIndicatorSeries> | undefined
+  const layoutPanes = () => {
+    const stretch = [3, 1, 1, 1]
+    chart.panes().forEach((pane, i) => pane.setStretchFactor(stretch[i] ?? 1))
+  }
+  layoutPanes()
   let times: Array<Time> = []
 
   const set = (data: ChartData, showBoll: boolean) => {
@@ -121,29 +127,33 @@ export const makeChart = (container: HTMLElement, colours: Palette) => {
     })))
     const ind = data.indicators
     if (ind === undefined) {
-      for (const s of indicatorSeries) s.setData([])
+      if (ind_ !== undefined) {
+        for (const series of Object.values(ind_)) chart.removeSeries(series)
+        ind_ = undefined
+      }
     } else {
+      const x = (ind_ ??= makeIndicatorSeries())
       const at = <A>(map: ReadonlyMap<string, A>, f: (a: A) => number | null) =>
         bars.flatMap((b, i) => {
           const v = map.get(b.date)
           return v === undefined ? [] : [line(f(v), times[i]!)]
         })
-      ma5.setData(at(ind.ma5, (v) => v))
-      ma10.setData(at(ind.ma10, (v) => v))
-      ma20.setData(at(ind.ma20, (v) => v))
-      bollUpper.setData(at(ind.boll, (v) => v.upper))
-      bollMiddle.setData(at(ind.boll, (v) => v.middle))
-      bollLower.setData(at(ind.boll, (v) => v.lower))
-      macdLine.setData(at(ind.macd, (v) => v.macd))
-      signalLine.setData(at(ind.macd, (v) => v.signal))
-      macdHist.setData(bars.flatMap((b, i) => {
+      x.ma5.setData(at(ind.ma5, (v) => v))
+      x.ma10.setData(at(ind.ma10, (v) => v))
+      x.ma20.setData(at(ind.ma20, (v) => v))
+      x.bollUpper.setData(at(ind.boll, (v) => v.upper))
+      x.bollMiddle.setData(at(ind.boll, (v) => v.middle))
+      x.bollLower.setData(at(ind.boll, (v) => v.lower))
+      x.macdLine.setData(at(ind.macd, (v) => v.macd))
+      x.signalLine.setData(at(ind.macd, (v) => v.signal))
+      x.macdHist.setData(bars.flatMap((b, i) => {
         const h = ind.macd.get(b.date)?.histogram
         return h === null || h === undefined ? [] : [{ time: times[i]!, value: h, color: h >= 0 ? colours.up : colours.down }]
       }))
-      rsiLine.setData(at(ind.rsi, (v) => v))
+      x.rsiLine.setData(at(ind.rsi, (v) => v))
     }
+    layoutPanes()
     setBoll(showBoll && ind !== undefined)
-    // Indicator panes are kept (empty) for intraday bars, so the layout does not jump between intervals.
     chart.timeScale().fitContent()
     container.dataset.candles = String(candles.data().length)
     container.dataset.first = bars[0]?.date ?? ""
@@ -151,7 +161,7 @@ export const makeChart = (container: HTMLElement, colours: Palette) => {
   }
 
   const setBoll = (visible: boolean) => {
-    for (const s of bollSeries) s.applyOptions({ visible })
+    if (ind_ !== undefined) for (const s of [ind_.bollUpper, ind_.bollMiddle, ind_.bollLower]) s.applyOptions({ visible })
     container.dataset.boll = String(visible)
   }
 

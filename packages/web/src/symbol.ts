@@ -140,7 +140,9 @@ export const symbolView = (main: HTMLElement, symbol: string, _navigate: (href: 
       fill(note, bars.bars.length === 0 ? t("noBars") : daily ? "" : t("indicatorsDailyOnly"))
       fill(recent, recentBars(bars.bars, interval, tz))
       const last = bars.bars.at(-1)
-      if (last !== undefined) void loadLineage(lineage, symbol, last.date, tz, () => my === seq)
+      // Lineage is kept for stored daily bars; intraday bars have none of their own.
+      if (!daily) fill(lineage, h("h2", { id: "h-lineage" }, t("lineage")), h("p", { class: "muted" }, t("lineageDaily")))
+      else if (last !== undefined) void loadLineage(lineage, symbol, last.date, tz, () => my === seq)
       performance.mark("marketgate:chart-ready")
     } catch (error) {
       if (my !== seq) return
@@ -156,7 +158,7 @@ export const symbolView = (main: HTMLElement, symbol: string, _navigate: (href: 
   })
   chart.onClick((i) => {
     const bar = series?.bars[i]
-    if (bar !== undefined) void loadLineage(lineage, symbol, bar.date, tz, () => true)
+    if (bar !== undefined && !isIntraday(state.interval)) void loadLineage(lineage, symbol, bar.date, tz, () => true)
   })
   chartEl.addEventListener("keydown", (e) => {
     const bars = series?.bars
@@ -167,7 +169,7 @@ export const symbolView = (main: HTMLElement, symbol: string, _navigate: (href: 
     else if (e.key === "Home") next = 0
     else if (e.key === "End") next = bars.length - 1
     else if (e.key === "Enter") {
-      void loadLineage(lineage, symbol, bars[index]!.date, tz, () => true)
+      if (!isIntraday(state.interval)) void loadLineage(lineage, symbol, bars[index]!.date, tz, () => true)
       return
     } else if (e.key === "Escape") {
       chart.clearCrosshair()
