@@ -57,7 +57,7 @@ export interface Options {
  * stopped with SIGTERM afterwards. `page` fails the test on any console
  * error or warning and any uncaught page error.
  */
-export const test = base.extend<Options & { app: App; consoleProblems: Array<string> }>({
+export const test = base.extend<Options & { app: App; consoleProblems: Array<string>; consoleAllowed: Array<RegExp> }>({
   worldTime: [CN_OPEN, { option: true }],
   serverEnv: [{}, { option: true }],
   app: async ({ worldTime, serverEnv }, use, testInfo) => {
@@ -97,13 +97,14 @@ export const test = base.extend<Options & { app: App; consoleProblems: Array<str
   },
   baseURL: async ({ app }, use) => use(app.url),
   consoleProblems: async ({}, use) => use([]),
-  page: async ({ page, consoleProblems }, use) => {
+  consoleAllowed: async ({}, use) => use([]),
+  page: async ({ page, consoleProblems, consoleAllowed }, use) => {
     page.on("console", (m) => {
       if (m.type() === "error" || m.type() === "warning") consoleProblems.push(`${m.type()}: ${m.text()} (${m.location().url})`)
     })
     page.on("pageerror", (e) => consoleProblems.push(`pageerror: ${e.message}`))
     await use(page)
-    expect(consoleProblems, "console errors or warnings").toEqual([])
+    expect(consoleProblems.filter((p) => !consoleAllowed.some((r) => r.test(p))), "console errors or warnings").toEqual([])
   }
 })
 
@@ -120,3 +121,9 @@ export const data = async <A = any>(response: import("@playwright/test").APIResp
   expect(body.code, JSON.stringify(body).slice(0, 300)).toBe(0)
   return body.data as A
 }
+
+/**
+ * The browser logs the 404 of GET /v1/market/overview while this build lacks
+ * issue 14's endpoint; that line, and only it, is allowed where tests open the overview.
+ */
+export const OVERVIEW_MISSING = /status of 404 .*\/v1\/market\/overview/
