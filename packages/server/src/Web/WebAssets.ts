@@ -97,8 +97,14 @@ export class WebAssets extends Context.Service<WebAssets, {
       }
       walk(src, "")
       for (const [name, file] of Object.entries(vendor)) assets.set(`/vendor/${name}`, asset(file, Fs.readFileSync(file)))
-      const page = assets.get("/app/index.html")
-      if (page === undefined) throw new Error(`the web app has no index.html in ${src}`)
+      const html = Fs.readFileSync(Path.join(src, "index.html"), "utf8")
+      const marker = /<!-- modulepreload[^>]*-->/
+      if (!marker.test(html)) throw new Error(`the web app's index.html in ${src} has no <!-- modulepreload --> marker`)
+      // Without these links the browser finds the modules one import level at a time.
+      const preloads = [...assets.keys()].filter((p) => p.endsWith(".ts")).sort()
+        .map((p) => `<link rel="modulepreload" href="${p}">`).join("\n  ")
+      const page = asset("index.html", Buffer.from(html.replace(marker, preloads)))
+      assets.set("/app/index.html", page)
       return WebAssets.of({ get: (path) => assets.get(path), page })
     })
   )
