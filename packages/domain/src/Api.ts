@@ -214,12 +214,12 @@ export class AdminGroup extends HttpApiGroup.make("admin")
         limit: Schema.optionalKey(intBetween("limit", 1, 500).annotate({ description: "default 50" }))
       },
       success: JobsPage,
-      error: InvalidRequest
+      error: [InvalidRequest, DataUnavailable]
     }).annotate(OpenApi.Summary, "Recent job runs (ingest_runs) and the schedule with each job's next run"),
     HttpApiEndpoint.post("backfill", "/admin/backfill", {
       payload: BackfillRequest,
       success: BackfillAccepted.pipe(HttpApiSchema.status(202)),
-      error: [InvalidRequest, Conflict]
+      error: [InvalidRequest, Conflict, DataUnavailable]
     }).annotate(OpenApi.Summary, "Start a backfill of daily history in the background (409 while one is running)")
   )
   .middleware(AdminAuth)

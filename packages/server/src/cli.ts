@@ -35,7 +35,7 @@ const progressLine = (counts: Counts) =>
 /** Prints how a job ended; a run that did not succeed completely is a failure (non-zero exit). */
 const report = (label: string, outcome: JobOutcome) =>
   Effect.gen(function*() {
-    if (outcome._tag === "Skipped") return yield* new CliFailure({ message: `${label} not started: ${outcome.reason}` })
+    if (outcome._tag !== "Finished") return yield* new CliFailure({ message: `${label} not started: ${outcome.reason}` })
     const summary = Object.entries(outcome.counts).map(([k, v]) => `${k}=${v}`).join(" ")
     yield* Console.log(`[${label}] run ${outcome.runId} ${outcome.status}: ${summary}`)
     if ((outcome.counts.failed ?? 0) > 0) {

@@ -1,4 +1,4 @@
-import { Conflict, InvalidRequest } from "@marketgate/domain/ApiErrors"
+import { Conflict, DataUnavailable, InvalidRequest } from "@marketgate/domain/ApiErrors"
 import { MarketgateApi } from "@marketgate/domain/Api"
 import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
@@ -32,10 +32,10 @@ export const AdminHttp = HttpApiBuilder.group(
         }))
       .handle("jobs", ({ query }) =>
         Effect.gen(function*() {
+          // An empty list would say "no runs": with the store down, say that instead.
           const list = yield* runs.list({ kind: query.kind, limit: query.limit ?? 50 }).pipe(
-            // The store being down is not the caller's fault; the schedule still answers.
-            Effect.catch((error) =>
-              Effect.logWarning("could not read ingest_runs").pipe(Effect.annotateLogs({ error: error.message }), Effect.as([]))
+            Effect.mapError((error) =>
+              new DataUnavailable({ message: `job runs cannot be read because the store is unreachable (${error.message}); retry once GET /ready answers 200` })
             )
           )
           const schedule = yield* scheduler.entries
@@ -59,11 +59,16 @@ export const AdminHttp = HttpApiBuilder.group(
             { symbols: payload.symbols, from: payload.from, to: payload.to, ratePerSecond: payload.rate_limit },
             "api"
           )
-          if (Option.isNone(started)) {
+          if (started._tag === "Skipped") {
             return yield* new Conflict({ message: "a backfill is already running; follow it with GET /v1/admin/jobs?kind=backfill and retry when it has finished" })
           }
-          yield* Effect.logInfo("backfill started").pipe(Effect.annotateLogs({ run_id: started.value, from: payload.from, to: payload.to }))
-          return { run_id: started.value }
+          if (started._tag === "NotStarted") {
+            return yield* new DataUnavailable({
+              message: `the backfill could not be started because the store is unreachable (${started.reason}); retry once GET /ready answers 200`
+            })
+          }
+          yield* Effect.logInfo("backfill started").pipe(Effect.annotateLogs({ run_id: started.runId, from: payload.from, to: payload.to }))
+          return { run_id: started.runId }
         }))
   })
 )

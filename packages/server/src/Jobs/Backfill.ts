@@ -5,7 +5,7 @@ import { RateLimiter } from "effect/persistence"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
 import { DailyHistory, type FillStats } from "../MarketData/DailyHistory.ts"
 import { makeStepCollector, stepFields } from "../Observability/StepTimings.ts"
-import { type Counts, type JobContext, type JobOutcome, JobRunner } from "./JobRunner.ts"
+import { type Counts, type JobContext, type JobOutcome, JobRunner, type StartOutcome } from "./JobRunner.ts"
 
 export interface BackfillRequest {
   /** Default: every listed instrument. */
@@ -38,8 +38,8 @@ export class Backfill extends Context.Service<Backfill, {
     trigger: string,
     onProgress?: (counts: Counts) => Effect.Effect<void>
   ) => Effect.Effect<JobOutcome>
-  /** Starts a run in the background: its id, or none when a backfill is already running. */
-  readonly start: (request: BackfillRequest, trigger: string) => Effect.Effect<Option.Option<number>>
+  /** Starts a run in the background: its id, or why it did not start. */
+  readonly start: (request: BackfillRequest, trigger: string) => Effect.Effect<StartOutcome>
   /** The engine the scheduled jobs share: fill `window(instrument)` for each instrument, in batches. */
   readonly fill: (
     instruments: ReadonlyArray<Instrument>,

@@ -1,6 +1,7 @@
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { DatabaseInfo } from "../Store/DatabaseInfo.ts"
+import { StoreError } from "../Store/StoreError.ts"
 
 /** Stable 31-bit key of a job kind for pg advisory locks. */
 const lockKey = (kind: string) => {
@@ -16,8 +17,12 @@ const lockKey = (kind: string) => {
  * running kinds.
  */
 export class JobLock extends Context.Service<JobLock, {
-  /** Holds the lock for the scope, or answers none when another run holds it. */
-  readonly acquire: (kind: string) => Effect.Effect<Option.Option<void>, never, Scope.Scope>
+  /**
+   * Holds the lock for the scope, or answers none when another run holds it;
+   * fails when the lock cannot be asked for (the store is unreachable), which
+   * is not the same as "someone else is running it".
+   */
+  readonly acquire: (kind: string) => Effect.Effect<Option.Option<void>, StoreError, Scope.Scope>
 }>()("@marketgate/server/Jobs/JobLock") {
   static readonly layerLocal = Layer.sync(JobLock, () => {
     const running = new Set<string>()
@@ -50,14 +55,7 @@ export class JobLock extends Context.Service<JobLock, {
               Effect.ignore(connection.executeUnprepared("SELECT pg_advisory_unlock($1)", [key], undefined))
             )
             return Option.some<void>(undefined)
-          }).pipe(
-            Effect.catch((error) =>
-              Effect.logWarning("job lock unavailable; not running the job").pipe(
-                Effect.annotateLogs({ job: kind, error: error.message }),
-                Effect.as(Option.none<void>())
-              )
-            )
-          )
+          }).pipe(Effect.mapError((cause) => new StoreError({ operation: "jobs.lock", cause })))
       })
     })
   )

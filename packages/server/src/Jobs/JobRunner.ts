@@ -3,6 +3,7 @@ import * as Os from "node:os"
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { IngestRunRepo, type RunStatus } from "../Store/IngestRunRepo.ts"
+import type { StoreError } from "../Store/StoreError.ts"
 import { JobLock } from "./JobLock.ts"
 
 export type Counts = Record<string, number>
@@ -21,9 +22,20 @@ export interface JobContext {
   readonly progress: (counts: Counts) => Effect.Effect<void>
 }
 
+/**
+ * `Skipped`: another run of the kind is going (or the job is off);
+ * `NotStarted`: the store could not lock or record the run, so it did not run
+ * (a job never writes bars that point at a run nobody recorded).
+ */
 export type JobOutcome =
   | { readonly _tag: "Skipped"; readonly reason: string }
+  | { readonly _tag: "NotStarted"; readonly reason: string }
   | { readonly _tag: "Finished"; readonly runId: number; readonly status: Exclude<RunStatus, "running">; readonly counts: Counts }
+
+/** What `start` answers once the run has begun, or why it has not. */
+export type StartOutcome =
+  | { readonly _tag: "Started"; readonly runId: number }
+  | Exclude<JobOutcome, { readonly _tag: "Finished" }>
 
 /** This process, as `ingest_runs.instance` names it. */
 export const instanceName = `${Os.hostname()}:${process.pid}`
@@ -38,8 +50,8 @@ export const instanceName = `${Os.hostname()}:${process.pid}`
 export class JobRunner extends Context.Service<JobRunner, {
   /** Runs the job to its end (or Skipped when a run of that kind is already going). */
   readonly run: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<JobOutcome, never, R>
-  /** Starts the job in the background and answers its run id once it has started (none when already running). */
-  readonly start: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<Option.Option<number>, never, R>
+  /** Starts the job in the background and answers once it has started, or why it did not. */
+  readonly start: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<StartOutcome, never, R>
 }>()("@marketgate/server/Jobs/JobRunner") {
   static readonly layer = Layer.effect(
     JobRunner,
@@ -65,29 +77,42 @@ export class JobRunner extends Context.Service<JobRunner, {
       const execute = <E, R>(
         spec: JobSpec,
         body: (ctx: JobContext) => Effect.Effect<Counts, E, R>,
-        started: (runId: Option.Option<number>) => Effect.Effect<void>
+        started: (outcome: StartOutcome) => Effect.Effect<void>
       ): Effect.Effect<JobOutcome, never, R> =>
         // Only the body is interruptible: a run that is interrupted (shutdown)
         // is still recorded as such, counted, and its lock released.
         Effect.scoped(Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
-          const held = yield* lock.acquire(spec.kind)
-          if (Option.isNone(held)) {
+          const notStarted = (what: string, error: StoreError) =>
+            Effect.gen(function*() {
+              const outcome = { _tag: "NotStarted", reason: `${what}: ${error.message}` } as const
+              // Counted as failed: a job that could not run alerts like one that failed.
+              jobRuns.inc({ job: spec.kind, outcome: "failed" })
+              yield* started(outcome)
+              yield* Effect.logError(`${spec.kind} not started: ${outcome.reason}`)
+              return outcome
+            })
+          const held = yield* Effect.result(lock.acquire(spec.kind))
+          if (held._tag === "Failure") return yield* notStarted("the job lock could not be taken", held.failure)
+          if (Option.isNone(held.success)) {
             jobRuns.inc({ job: spec.kind, outcome: "skipped" })
-            yield* started(Option.none())
+            const outcome = { _tag: "Skipped", reason: `a ${spec.kind} run is already going` } as const
+            yield* started(outcome)
             yield* Effect.logInfo(`${spec.kind} is already running; not starting another run`)
-            return { _tag: "Skipped", reason: `a ${spec.kind} run is already going` } as const
+            return outcome
           }
           const abandoned = yield* runs.abandon(spec.kind).pipe(Effect.orElseSucceed(() => 0))
           if (abandoned > 0) {
             yield* Effect.logWarning(`${abandoned} earlier ${spec.kind} run(s) never finished; recorded as interrupted`)
           }
-          const runId = yield* runs.start({ ...spec, instance: instanceName }).pipe(Effect.orElseSucceed(() => -1))
-          yield* started(Option.some(runId))
+          const recorded = yield* Effect.result(runs.start({ ...spec, instance: instanceName }))
+          if (recorded._tag === "Failure") return yield* notStarted("the run could not be recorded", recorded.failure)
+          const runId = recorded.success
+          yield* started({ _tag: "Started", runId })
           const begin = yield* Clock.currentTimeMillis
           let last: Counts = {}
           const progress = (counts: Counts) => {
             last = counts
-            return runId < 0 ? Effect.void : Effect.ignore(runs.update(runId, counts))
+            return Effect.ignore(runs.update(runId, counts))
           }
           // A job is a trace of its own (it outlives the request or tick that
           // started it), linked to whatever started it.
@@ -117,13 +142,7 @@ export class JobRunner extends Context.Service<JobRunner, {
             ? `${counts.failed}${counts.symbols === undefined ? "" : ` of ${counts.symbols}`} symbols could not be filled (see the warnings of this run); a rerun retries them`
             : undefined
           const seconds = ((yield* Clock.currentTimeMillis) - begin) / 1000
-          if (runId >= 0) {
-            yield* runs.finish(runId, {
-              status,
-              counts,
-              error
-            }).pipe(Effect.ignore)
-          }
+          yield* runs.finish(runId, { status, counts, error }).pipe(Effect.ignore)
           jobRuns.inc({ job: spec.kind, outcome: status })
           jobDuration.observe({ job: spec.kind }, seconds)
           const log = status === "failed" ? Effect.logError : status === "interrupted" ? Effect.logWarning : Effect.logInfo
@@ -137,8 +156,8 @@ export class JobRunner extends Context.Service<JobRunner, {
         run: (spec, body) => execute(spec, body, () => Effect.void),
         start: (spec, body) =>
           Effect.gen(function*() {
-            const started = yield* Deferred.make<Option.Option<number>>()
-            yield* FiberSet.run(background, execute(spec, body, (id) => Deferred.succeed(started, id).pipe(Effect.asVoid)))
+            const started = yield* Deferred.make<StartOutcome>()
+            yield* FiberSet.run(background, execute(spec, body, (outcome) => Deferred.succeed(started, outcome).pipe(Effect.asVoid)))
             return yield* Deferred.await(started)
           })
       })

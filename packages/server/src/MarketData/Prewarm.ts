@@ -1,12 +1,13 @@
-import { exchangeOf, type Market, marketOf, type Symbol } from "@marketgate/domain/Symbol"
+import { exchangeOf, type Market, marketOf, Symbol } from "@marketgate/domain/Symbol"
 import { Config, Context, Effect, Layer, Option, Schema, SchemaGetter } from "effect"
 import { Popularity } from "../Cache/Popularity.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
 import { type JobOutcome, JobRunner } from "../Jobs/JobRunner.ts"
 import { MarketData } from "./MarketData.ts"
 
+/** `600519.sh, AAPL.US`: each entry decoded as a symbol (trimmed, upper-cased), so a typo stops start-up. */
 const SymbolList = Schema.String.pipe(
-  Schema.decodeTo(Schema.Array(Schema.String), {
+  Schema.decodeTo(Schema.Array(Symbol), {
     decode: SchemaGetter.transform((s: string) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0)),
     encode: SchemaGetter.transform((xs: ReadonlyArray<string>) => xs.join(","))
   })
@@ -16,8 +17,14 @@ export interface PrewarmOptions {
   /** How many of the hottest symbols. */
   readonly count: number
   /** Used when no popularity is recorded yet (a first start, no Redis). */
-  readonly fallback: ReadonlyArray<string>
+  readonly fallback: ReadonlyArray<Symbol>
 }
+
+/** `PREWARM_COUNT` (default 100; 0 turns prewarming off) and `PREWARM_SYMBOLS` (symbols, comma-separated). */
+export const PrewarmConfig: Config.Config<PrewarmOptions> = Config.all({
+  count: Config.Int("PREWARM_COUNT").pipe(Config.withDefault(100), Config.map((n) => Math.max(0, n))),
+  fallback: Config.schema(SymbolList, "PREWARM_SYMBOLS").pipe(Config.withDefault([] as ReadonlyArray<Symbol>))
+})
 
 /**
  * Loads the quotes and the default year of daily bars of the hottest symbols
@@ -39,13 +46,13 @@ export class Prewarm extends Context.Service<Prewarm, {
         const warm = (market: Market | undefined) =>
           Effect.gen(function*() {
             const hot = yield* popularity.hottest(options.count)
-            const candidates = (hot.length > 0 ? hot : options.fallback).filter((s) => {
-              const dot = s.lastIndexOf(".")
-              return market === undefined || (dot > 0 && marketOf(exchangeOf(s as Symbol)) === market)
-            })
+            // Popularity keys were symbols when recorded, but Redis is shared: check again.
+            const candidates = (hot.length > 0 ? hot : options.fallback).filter((s): s is Symbol =>
+              Schema.is(Symbol)(s) && (market === undefined || marketOf(exchangeOf(s)) === market)
+            )
             // Only known symbols: a stale popularity entry must not become a failed load.
             const known = (yield* Effect.forEach(candidates, (s) => Effect.option(catalog.lookup(s)))).flatMap((i) =>
-              Option.isSome(i) ? [i.value.symbol as Symbol] : []
+              Option.isSome(i) ? [i.value.symbol] : []
             )
             for (let i = 0; i < known.length; i += 50) yield* Effect.ignore(marketData.quotes(known.slice(i, i + 50)))
             const failed = yield* Effect.forEach(
@@ -71,13 +78,7 @@ export class Prewarm extends Context.Service<Prewarm, {
     )
 
   /** `PREWARM_COUNT` (default 100; 0 turns prewarming off) and `PREWARM_SYMBOLS`. */
-  static readonly layerConfig = Layer.unwrap(
-    Effect.gen(function*() {
-      const count = yield* Config.Int("PREWARM_COUNT").pipe(Config.withDefault(100))
-      const fallback = yield* Config.schema(SymbolList, "PREWARM_SYMBOLS").pipe(Config.withDefault([]))
-      return Prewarm.layer({ count: Math.max(0, count), fallback })
-    })
-  )
+  static readonly layerConfig = Layer.unwrap(Effect.map(PrewarmConfig, Prewarm.layer))
 }
 
 /** Prewarms once at start-up, in the background: readiness does not wait for it. */

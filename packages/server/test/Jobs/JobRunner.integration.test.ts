@@ -1,9 +1,10 @@
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { JobLock } from "../../src/Jobs/JobLock.ts"
 import { JobRunner } from "../../src/Jobs/JobRunner.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { IngestRunRepo } from "../../src/Store/IngestRunRepo.ts"
+import { StoreError } from "../../src/Store/StoreError.ts"
 import { freshPglite, freshPostgres } from "../support/TestDatabase.ts"
 
 // One run of a job kind at a time — across connections (instances) on
@@ -25,6 +26,41 @@ const metric = (name: string, labels: Record<string, string>) =>
       .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
       .reduce((sum, v) => sum + v.value, 0)
   })
+
+/** Every run call succeeds except those named, which fail as an unreachable store would. */
+const runsFailing = (failing: ReadonlyArray<"start" | "lock">) =>
+  Layer.mergeAll(
+    Layer.succeed(IngestRunRepo, IngestRunRepo.of({
+      start: () => failing.includes("start") ? Effect.fail(new StoreError({ operation: "ingest_runs.start", cause: new Error("connection refused") })) : Effect.succeed(7),
+      update: () => Effect.void,
+      finish: () => Effect.void,
+      abandon: () => Effect.succeed(0),
+      get: () => Effect.succeed(undefined),
+      list: () => Effect.succeed([])
+    })),
+    failing.includes("lock")
+      ? Layer.succeed(JobLock, JobLock.of({ acquire: () => Effect.fail(new StoreError({ operation: "jobs.lock", cause: new Error("connection refused") })) }))
+      : JobLock.layerLocal,
+    MetricsRegistry.layerTest
+  )
+
+describe("a store that cannot lock or record a run", () => {
+  for (const failing of [["start"], ["lock"]] as const) {
+    it.effect(`the job does not run and says why (${failing[0]} fails), never with a made-up run id`, () =>
+      Effect.gen(function*() {
+        const runner = yield* JobRunner
+        let ran = false
+        const outcome = yield* runner.run({ kind: "backfill", trigger: "api", params: {} }, () => Effect.sync(() => { ran = true; return {} }))
+        assert.strictEqual(outcome._tag, "NotStarted")
+        assert.isFalse(ran)
+        assert.include(outcome._tag === "NotStarted" ? outcome.reason : "", "connection refused")
+        const started = yield* runner.start({ kind: "backfill", trigger: "api", params: {} }, () => Effect.succeed({}))
+        // Not "Skipped": nobody else is running it, the store is down.
+        assert.strictEqual(started._tag, "NotStarted")
+        assert.strictEqual(yield* metric("job_runs_total", { job: "backfill", outcome: "failed" }), 2)
+      }).pipe(Effect.provide(JobRunner.layer.pipe(Layer.provideMerge(runsFailing(failing))))))
+  }
+})
 
 for (const [name, database] of backends) {
   describe(name, () => {
@@ -134,17 +170,18 @@ for (const [name, database] of backends) {
           assert.strictEqual(next._tag, "Finished")
         }))
 
-      it.effect("start answers the run id once running, or none while a run of the kind is going", () =>
+      it.effect("start answers the run id once running, or Skipped while a run of the kind is going", () =>
         Effect.gen(function*() {
           const runner = yield* JobRunner
           const runs = yield* IngestRunRepo
           const gate = yield* Deferred.make<void>()
-          const id = yield* runner.start({ kind: "integrity", trigger: "startup", params: {} }, () =>
+          const started = yield* runner.start({ kind: "integrity", trigger: "startup", params: {} }, () =>
             Deferred.await(gate).pipe(Effect.as({ written: 3 })))
-          assert.isTrue(Option.isSome(id))
-          assert.isTrue(Option.isNone(yield* runner.start({ kind: "integrity", trigger: "api", params: {} }, () => Effect.succeed({}))))
+          assert.strictEqual(started._tag, "Started")
+          const second = yield* runner.start({ kind: "integrity", trigger: "api", params: {} }, () => Effect.succeed({}))
+          assert.strictEqual(second._tag, "Skipped")
           yield* Deferred.succeed(gate, undefined)
-          const runId = Option.getOrThrow(id)
+          const runId = started._tag === "Started" ? started.runId : -1
           const finished = yield* runs.get(runId).pipe(
             Effect.filterOrFail((r) => r?.status === "succeeded", () => new Error("not finished yet")),
             // Each poll is a database round trip, so the background run progresses meanwhile (the TestClock stands still).

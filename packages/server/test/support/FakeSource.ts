@@ -30,6 +30,8 @@ export interface FakeSourceOptions {
   readonly priceScale?: (symbol: string, date: string) => number
   /** When set, every call fails with this reason. */
   readonly failing?: Ref.Ref<boolean>
+  /** Symbols the provider has nothing for: bars fail NotFound, quotes omit them (NotFound when none is left). */
+  readonly unknown?: (symbol: string) => boolean
 }
 
 export const fakeInstruments: ReadonlyArray<Instrument> = [
@@ -71,9 +73,13 @@ export class FakeSource extends Context.Service<FakeSource, {
           })
         const exchangeOf = (symbol: string) => fakeInstruments.find((i) => i.symbol === symbol)?.exchange ?? "SH"
 
+        const notFound = (operation: string, what: string) =>
+          new SourceError({ source: "fake", operation, reason: "NotFound", message: `fake has no data for ${what}`, retryable: false })
+
         const dailyBars = (symbol: Symbol, from: string, to: string) =>
           Effect.gen(function*() {
             yield* record({ operation: "dailyBars", symbol, from, to })
+            if (options.unknown?.(symbol)) return yield* notFound("dailyBars", symbol)
             const now = yield* Clock.currentTimeMillis
             const calendar = calendarOf(defaultCalendars, exchangeOf(symbol))
             const last = calendar.lastCompletedSession(now) ?? Number.NEGATIVE_INFINITY
@@ -100,7 +106,9 @@ export class FakeSource extends Context.Service<FakeSource, {
           Effect.gen(function*() {
             yield* record({ operation: "quotes", symbol: symbols.join(","), from: "", to: "" })
             const now = yield* Clock.currentTimeMillis
-            return symbols.map((symbol): Quote => ({
+            const known = symbols.filter((s) => !options.unknown?.(s))
+            if (known.length === 0) return yield* notFound("quotes", symbols.join(", "))
+            return known.map((symbol): Quote => ({
               symbol,
               name: symbol,
               price: 10,

@@ -3,7 +3,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, References } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import type { SqlClient } from "effect/sql"
-import { services } from "../../src/App.ts"
+import { type AppParts, services } from "../../src/App.ts"
 import { MarketCache } from "../../src/Cache/MarketCache.ts"
 import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import * as HttpServerLive from "../../src/Http/HttpServerLive.ts"
@@ -15,20 +15,26 @@ import { tierDefaults } from "../../src/Sources/Resilience/SourceSettings.ts"
 import * as Sources from "../../src/Sources/SourcesLayer.ts"
 import * as Simulated from "../../src/Sources/Simulated/SimulatedSource.ts"
 
+/** The simulated provider (seed 42, no latency, no failures) behind the router. */
+export const simulatedSource = Sources.layerFor([{
+  layer: Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 }),
+  settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
+}], { budget: Duration.seconds(4) })
+
 /**
  * The real HTTP server (same routes, middleware and services as production)
  * on a random loopback port, over the given database, with the simulated
- * provider. Provides an HttpClient aimed at it.
+ * provider unless another source is given. Provides an HttpClient aimed at it.
  */
-export const testApp = (database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>) =>
+export const testApp = (
+  database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown>,
+  source: AppParts<unknown>["source"] = simulatedSource
+) =>
   HttpServerLive.serve(HttpServerLive.Routes).pipe(
     Layer.provide(
       services({
         database,
-        source: Sources.layerFor([{
-          layer: Simulated.layer({ seed: 42, latency: Duration.zero, failureRate: 0 }),
-          settings: { ...tierDefaults.paid, name: "simulated", priority: 0, tier: "paid" }
-        }], { budget: Duration.seconds(4) }),
+        source,
         cache: MarketCache.layerTest,
         history: DailyHistory.layerTest,
         scheduler: Scheduler.layerNone,
