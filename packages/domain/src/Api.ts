@@ -12,6 +12,7 @@ import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
 import { BarLineage } from "./Lineage.ts"
 import { MarketOverview } from "./MarketOverview.ts"
 import { QuoteList } from "./Quote.ts"
+import { QuoteStreamEvent, TooManyStreams } from "./QuoteStream.ts"
 import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
 
@@ -84,6 +85,20 @@ export class QuotesGroup extends HttpApiGroup.make("quotes")
   )
   .middleware(Authentication)
   .annotate(RequiredRole, "viewer")
+  .prefix("/v1")
+{}
+
+export class StreamGroup extends HttpApiGroup.make("stream")
+  .add(
+    HttpApiEndpoint.get("quotes", "/stream/quotes", {
+      query: { symbols: SymbolList },
+      success: HttpApiSchema.StreamSse({ events: QuoteStreamEvent }),
+      error: [InvalidRequest, NoData, DataUnavailable, TooManyStreams]
+    }).annotate(
+      OpenApi.Summary,
+      "Live quotes as server-sent events: a quote event per change, heartbeats, an end event on shutdown"
+    )
+  )
   .prefix("/v1")
 {}
 
@@ -263,6 +278,7 @@ export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
 export class MarketgateApi extends HttpApi.make("marketgate")
   .add(InstrumentsGroup)
   .add(QuotesGroup)
+  .add(StreamGroup)
   .add(BarsGroup)
   .add(IndicatorsGroup)
   .add(MarketGroup)

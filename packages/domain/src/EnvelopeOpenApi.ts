@@ -52,6 +52,8 @@ export const envelopeOpenApi = (spec: Record<string, any>): Record<string, any> 
       responses["400"] ??= { description: "The request is malformed; msg says which field and why." }
       for (const [status, response] of Object.entries(responses)) {
         const code = Number(status)
+        // A stream (server-sent events) is sent as it is, without the envelope.
+        if (code < 400 && response.content?.["text/event-stream"] !== undefined) continue
         const json = response.content?.["application/json"]
         const wrapped = code < 400 ? successEnvelope(json?.schema ?? {}) : errorEnvelope(code)
         response.content = { "application/json": { schema: wrapped } }

@@ -44,6 +44,9 @@ import { IntradayRepo } from "./Store/IntradayRepo.ts"
 import { QuarantineRepo } from "./Store/QuarantineRepo.ts"
 import * as StoreMetrics from "./Store/StoreMetrics.ts"
 import { claimWorld } from "./Store/StoreWorld.ts"
+import type { QuoteBus } from "./Streaming/QuoteBus.ts"
+import { QuoteHub } from "./Streaming/QuoteHub.ts"
+import * as RedisQuoteBus from "./Streaming/RedisQuoteBus.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
@@ -61,6 +64,8 @@ export interface AppParts<E> {
   readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | ListingRefresh | TradingCalendars>
   readonly calendars: Layer.Layer<TradingCalendars, E>
   readonly metrics: Layer.Layer<MetricsRegistry, E>
+  /** How live quote streams share polls between instances; default: over Redis when REDIS_URL is set. */
+  readonly quoteBus?: Layer.Layer<QuoteBus, E>
 }
 
 /**
@@ -101,7 +106,10 @@ export const services = <E>(parts: AppParts<E>) => {
     Prewarm.Prewarm.layerConfig,
     ListingRefresh.layer
   ).pipe(Layer.provideMerge(engine))
-  return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(reads))
+  const streaming = parts.quoteBus === undefined
+    ? QuoteHub.layerConfig.pipe(Layer.provide(RedisQuoteBus.layerConfig))
+    : QuoteHub.layerConfig.pipe(Layer.provide(parts.quoteBus))
+  return parts.scheduler.pipe(Layer.provideMerge(jobs), Layer.provideMerge(streaming.pipe(Layer.provideMerge(reads))))
 }
 
 /** Every part as configured by the environment (see docs/configuration.md). */

@@ -22,6 +22,8 @@ import { Readiness } from "./Readiness.ts"
 import { requestEnvelope } from "./RequestEnvelope.ts"
 import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
+import { closeStreamsFirst, StreamHttp } from "../Streaming/StreamHttp.ts"
+import { WebRoutes } from "../Web/WebRoutes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
   Layer.provide([
@@ -36,7 +38,8 @@ const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.j
     SystemHttp,
     AuthHttp,
     AccountsHttp,
-    OAuthHttp
+    OAuthHttp,
+    StreamHttp
   ]),
   Layer.provide(Authenticator.layer)
 )
@@ -46,6 +49,7 @@ export const Routes = Layer.mergeAll(
   ApiRoutes,
   HttpApiScalar.layer(MarketgateApi, { path: "/docs" }),
   MetricsRoute,
+  WebRoutes,
   NotFoundRoutes
 ).pipe(Layer.provide(requestEnvelope.layer), Layer.provide([HttpMetrics.layer, Readiness.layer]))
 
@@ -66,7 +70,11 @@ export const layerConfig = Layer.unwrap(
     const host = yield* Config.String("HOST").pipe(Config.withDefault("0.0.0.0"))
     // How long SIGTERM waits for requests in flight; deployments size their stop timeouts above it.
     const drain = yield* Config.Duration("SHUTDOWN_DRAIN").pipe(Config.withDefault("20 seconds"))
-    return serve(Routes).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port, host, gracefulShutdownTimeout: drain })))
+    // closeStreamsFirst is built after the server, so it is released (streams ended) before the server drains.
+    return closeStreamsFirst.pipe(
+      Layer.provide(serve(Routes)),
+      Layer.provide(NodeHttpServer.layer(createServer, { port, host, gracefulShutdownTimeout: drain }))
+    )
   })
 )
 

@@ -150,9 +150,12 @@ export const requestEnvelope = HttpRouter.middleware()(
                 "x-request-id": requestId,
                 "x-trace-id": traceId
               }
+              // Server-sent events: never cached, never buffered by a proxy (nginx honours x-accel-buffering).
+              if (response.body._tag === "Stream") Object.assign(ids, { "cache-control": "no-store", "x-accel-buffering": "no" })
               // hit | stale (served within its grace while a refresh runs) | miss
               if (facts.cacheLookups > 0) ids["x-cache"] = facts.cacheStale ? "stale" : servedFromCache(facts) ? "hit" : "miss"
-              response = route.startsWith("/v1")
+              // A stream (server-sent events) is sent as it is: no envelope around an open-ended body.
+              response = route.startsWith("/v1") && response.body._tag !== "Stream"
                 ? envelope(response, decoded, Number(process.hrtime.bigint() - started) / 1e6, traceId, servedFromCache(facts), ids)
                 : HttpServerResponse.setHeaders(response, ids)
 

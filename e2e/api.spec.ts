@@ -1,0 +1,155 @@
+import type { APIResponse } from "@playwright/test"
+import { data, expect, test } from "./support/fixtures.ts"
+
+/** Every endpoint of the OpenAPI document is listed here with its happy and error paths. */
+const covered = new Set<string>()
+const cover = (method: string, path: string) => covered.add(`${method} ${path}`)
+
+const failsWith = async (response: APIResponse, status: number, msg: RegExp) => {
+  expect(response.status()).toBe(status)
+  const body = await response.json()
+  expect(body).toMatchObject({ code: status, data: null })
+  expect(body.msg).toMatch(msg)
+  expect(typeof body.performance.trace_id).toBe("string")
+}
+
+/** Reads a server-sent-events answer up to its first `quote` event. */
+const firstEvent = async (url: string) => {
+  const controller = new AbortController()
+  const response = await fetch(url, { signal: controller.signal })
+  const reader = response.body!.getReader()
+  let text = ""
+  while (!text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value)
+  controller.abort()
+  return { response, text }
+}
+
+
+test("API contract: every endpoint, happy and error paths", async ({ request, app }) => {
+  cover("get", "/v1/instruments")
+  const page = await data(await request.get("/v1/instruments?q=600519&limit=5"))
+  expect(page.instruments[0]).toMatchObject({ symbol: "600519.SH", market: "CN", currency: "CNY" })
+  await failsWith(await request.get("/v1/instruments?limit=0"), 400, /limit must be a whole number from 1 to 1000/)
+
+  cover("get", "/v1/instruments/{symbol}")
+  expect(await data(await request.get("/v1/instruments/aapl.us"))).toMatchObject({ symbol: "AAPL.US", exchange: "US" })
+  await failsWith(await request.get("/v1/instruments/999999.SH"), 404, /unknown symbol '999999.SH'/)
+  await failsWith(await request.get("/v1/instruments/NOPE"), 400, /not a symbol/)
+
+  cover("get", "/v1/quotes")
+  const quotes = await data(await request.get("/v1/quotes?symbols=600519.SH,AAPL.US"))
+  expect(quotes.quotes.map((q: any) => q.symbol)).toEqual(["600519.SH", "AAPL.US"])
+  await failsWith(await request.get("/v1/quotes?symbols=600519.SH,999999.SH"), 404, /999999.SH/)
+  await failsWith(await request.get(`/v1/quotes?symbols=${Array.from({ length: 101 }, (_, i) => `${600000 + i}.SH`).join(",")}`), 400, /1 to 100 symbols/)
+
+  cover("get", "/v1/bars/{symbol}")
+  const bars = await data(await request.get("/v1/bars/600519.SH?interval=1d&from=2025-05-01&to=2025-05-31"))
+  expect(bars.bars.length).toBeGreaterThan(10)
+  expect(bars.bars.every((b: any) => b.date >= "2025-05-01" && b.date <= "2025-05-31")).toBe(true)
+  await failsWith(await request.get("/v1/bars/600519.SH?interval=2d"), 400, /interval/)
+  await failsWith(await request.get("/v1/bars/600519.SH?from=2025-05-31&to=2025-05-01"), 400, /from \(2025-05-31\) must not be after to/)
+  await failsWith(await request.get("/v1/bars/600519.SH?interval=5m&adjust=qfq"), 400, /intraday bars are served as traded/)
+  await failsWith(await request.get("/v1/bars/999999.SH"), 404, /unknown symbol/)
+
+  cover("post", "/v1/bars/batch")
+  const batch = await data(await request.post("/v1/bars/batch", { data: { symbols: ["600519.SH", "999999.SH", "bad"], from: "2025-05-01", to: "2025-05-10" } }))
+  expect(batch.results.map((r: any) => r.ok)).toEqual([true, false, false])
+  expect(batch.results[1].error.code).toBe(404)
+  await failsWith(await request.post("/v1/bars/batch", { data: { symbols: [] } }), 400, /1 to 200 symbols/)
+
+  cover("get", "/v1/indicators/{symbol}")
+  const macd = await data(await request.get("/v1/indicators/600519.SH?name=macd&from=2025-05-01&to=2025-05-31"))
+  expect(Object.keys(macd.points[0].values).sort()).toEqual(["histogram", "macd", "signal"])
+  await failsWith(await request.get("/v1/indicators/600519.SH?name=macd&period=9"), 400, /omit period/)
+  await failsWith(await request.get("/v1/indicators/600519.SH?name=rsi&interval=5m"), 400, /1d, 1w or 1M/)
+  await failsWith(await request.get("/v1/indicators/600519.SH?name=kdj"), 400, /name/)
+
+  cover("get", "/v1/sources")
+  const sources = await data(await request.get("/v1/sources"))
+  expect(sources.sources[0].name).toBe("simulated")
+
+  cover("get", "/v1/lineage/{symbol}")
+  const lineage = await data(await request.get(`/v1/lineage/600519.SH?date=${bars.bars[0].date}`))
+  expect(lineage).toMatchObject({ symbol: "600519.SH", date: bars.bars[0].date, source: "simulated" })
+  await failsWith(await request.get("/v1/lineage/600519.SH?date=2010-01-04"), 404, /no stored bar/)
+  await failsWith(await request.get("/v1/lineage/600519.SH"), 400, /date/)
+
+  cover("post", "/v1/admin/cache/invalidate")
+  const invalidated = await data(await request.post("/v1/admin/cache/invalidate", { data: { symbols: ["600519.SH"], kinds: ["quote"] } }))
+  expect(invalidated.invalidated.length).toBeGreaterThan(0)
+  await failsWith(await request.post("/v1/admin/cache/invalidate", { data: { kinds: ["everything"] } }), 400, /kinds/)
+
+  cover("post", "/v1/admin/backfill")
+  const accepted = await request.post("/v1/admin/backfill", { data: { symbols: ["600519.SH"], from: "2025-04-01", to: "2025-04-30" } })
+  expect(accepted.status()).toBe(202)
+  const run = await data(accepted)
+  await failsWith(await request.post("/v1/admin/backfill", { data: { from: "2025-05-01", to: "2025-04-01" } }), 400, /.+/)
+
+  cover("get", "/v1/admin/jobs")
+  await expect.poll(async () => {
+    const jobs = await data(await request.get("/v1/admin/jobs?kind=backfill"))
+    return jobs.runs.find((r: any) => r.id === run.run_id)?.status
+  }).toBe("succeeded")
+  await failsWith(await request.get("/v1/admin/jobs?kind=NOT-A-KIND"), 400, /kind must be a job kind/)
+
+  cover("get", "/v1/stream/quotes")
+  const stream = await firstEvent(`${app.url}/v1/stream/quotes?symbols=600519.SH`)
+  expect(stream.response.headers.get("content-type")).toContain("text/event-stream")
+  expect(stream.text).toMatch(/^event: quote\ndata: \{"symbol":"600519.SH"/)
+  await failsWith(await request.get("/v1/stream/quotes?symbols=999999.SH"), 404, /unknown symbol/)
+  await failsWith(await request.get("/v1/stream/quotes"), 400, /symbols/)
+
+  cover("get", "/v1/market/overview")
+  const overview = await request.get("/v1/market/overview?market=CN")
+  if (overview.status() === 404) {
+    // Fallback until issue 14's endpoint is merged: this build has no route for it yet.
+    await failsWith(overview, 404, /no endpoint GET \/v1\/market\/overview/)
+    test.info().annotations.push({ type: "fallback", description: "GET /v1/market/overview is not in this build (issue 14)" })
+  } else {
+    expect((await data(overview)).market).toBe("CN")
+    await failsWith(await request.get("/v1/market/overview?market=XX"), 400, /market/)
+  }
+
+  cover("get", "/health")
+  expect(await (await request.get("/health")).json()).toEqual({ status: "ok" })
+  cover("get", "/ready")
+  expect((await (await request.get("/ready")).json()).status).toBe("ready")
+  expect((await request.get("/metrics")).status()).toBe(200)
+  expect(await (await request.get("/metrics")).text()).toContain("http_requests_total")
+  await failsWith(await request.get("/v1/no-such-thing"), 404, /no endpoint GET \/v1\/no-such-thing/)
+
+  // The web app's own files.
+  const index = await request.get("/")
+  expect(index.headers()["content-type"]).toContain("text/html")
+  const main = await request.get("/app/main.ts")
+  expect(main.headers()["content-type"]).toContain("text/javascript")
+  expect(await main.text()).not.toMatch(/: (string|number)\b.*=>/)
+  const again = await request.get("/app/main.ts", { headers: { "if-none-match": main.headers()["etag"]! } })
+  expect(again.status()).toBe(304)
+  expect((await request.get("/app/nope.ts")).status()).toBe(404)
+
+  // The OpenAPI document lists exactly the endpoints above (the stream as text/event-stream).
+  const spec = await (await request.get("/openapi.json")).json()
+  expect(spec.paths["/v1/stream/quotes"].get.responses["200"].content["text/event-stream"]).toBeDefined()
+  const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
+  expect(documented.filter((e) => !covered.has(e))).toEqual([])
+  expect((await request.get("/docs")).status()).toBe(200)
+})
+
+test.describe("stream limits", () => {
+  test.use({ serverEnv: { STREAM_MAX_PER_CLIENT: "2" } })
+  test("a client over its stream limit gets 429 with a sentence", async ({ request, app }) => {
+    const controllers = [new AbortController(), new AbortController()]
+    try {
+      for (const c of controllers) {
+        const r = await fetch(`${app.url}/v1/stream/quotes?symbols=600519.SH`, { signal: c.signal })
+        expect(r.status).toBe(200)
+      }
+      await failsWith(await request.get("/v1/stream/quotes?symbols=600519.SH"), 429, /already has 2 open streams/)
+    } finally {
+      for (const c of controllers) c.abort()
+    }
+    // Closed streams give their places back.
+    await expect.poll(async () => (await firstEvent(`${app.url}/v1/stream/quotes?symbols=600519.SH`)).response.status).toBe(200)
+  })
+})
