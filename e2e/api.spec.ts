@@ -39,7 +39,10 @@ test("API contract: every endpoint, happy and error paths", async ({ request, ap
   cover("get", "/v1/quotes")
   const quotes = await data(await request.get("/v1/quotes?symbols=600519.SH,AAPL.US"))
   expect(quotes.quotes.map((q: any) => q.symbol)).toEqual(["600519.SH", "AAPL.US"])
-  await failsWith(await request.get("/v1/quotes?symbols=600519.SH,999999.SH"), 404, /999999.SH/)
+  // An unknown symbol among known ones is listed as missing; alone, it is a 404.
+  const partly = await data(await request.get("/v1/quotes?symbols=600519.SH,999999.SH"))
+  expect(partly.missing).toMatchObject([{ symbol: "999999.SH", reason: "not_found" }])
+  await failsWith(await request.get("/v1/quotes?symbols=999999.SH"), 404, /999999.SH/)
   await failsWith(await request.get(`/v1/quotes?symbols=${Array.from({ length: 101 }, (_, i) => `${600000 + i}.SH`).join(",")}`), 400, /1 to 100 symbols/)
 
   cover("get", "/v1/bars/{symbol}")
@@ -100,15 +103,9 @@ test("API contract: every endpoint, happy and error paths", async ({ request, ap
   await failsWith(await request.get("/v1/stream/quotes"), 400, /symbols/)
 
   cover("get", "/v1/market/overview")
-  const overview = await request.get("/v1/market/overview?market=CN")
-  if (overview.status() === 404) {
-    // Fallback until issue 14's endpoint is merged: this build has no route for it yet.
-    await failsWith(overview, 404, /no endpoint GET \/v1\/market\/overview/)
-    test.info().annotations.push({ type: "fallback", description: "GET /v1/market/overview is not in this build (issue 14)" })
-  } else {
-    expect((await data(overview)).market).toBe("CN")
-    await failsWith(await request.get("/v1/market/overview?market=XX"), 400, /market/)
-  }
+  const overview = await data(await request.get("/v1/market/overview?market=CN"))
+  expect(overview).toMatchObject({ market: "CN", snapshot: { source: "simulated" } })
+  await failsWith(await request.get("/v1/market/overview?market=XX"), 400, /market/)
 
   cover("get", "/health")
   expect(await (await request.get("/health")).json()).toEqual({ status: "ok" })

@@ -26,6 +26,8 @@ export const CONTENTS = [
   "packages/domain/src",
   "packages/server/package.json",
   "packages/server/src",
+  "packages/web/package.json",
+  "packages/web/src",
   "bin/marketgate",
   "scripts/backup.sh",
   "scripts/restore.sh",

@@ -23,11 +23,13 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 COPY packages/domain/package.json packages/domain/package.json
 COPY packages/server/package.json packages/server/package.json
+COPY packages/web/package.json packages/web/package.json
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY packages/domain/src packages/domain/src
 COPY packages/server/src packages/server/src
+COPY packages/web/src packages/web/src
 
 # DATA_DIR is only written when DATABASE_URL is unset (embedded PGlite).
 RUN mkdir -p /app/data && chown node:node /app/data

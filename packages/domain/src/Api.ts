@@ -99,6 +99,8 @@ export class StreamGroup extends HttpApiGroup.make("stream")
       "Live quotes as server-sent events: a quote event per change, heartbeats, an end event on shutdown"
     )
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -187,6 +189,8 @@ export class MarketGroup extends HttpApiGroup.make("market")
       "Market overview: index quotes, breadth, limit up/down, turnover, top movers, market status"
     )
   )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 

@@ -13,9 +13,12 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'"
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-/** Other pages (the web app): this origin only. */
+/**
+ * Other pages (the web app): this origin only. Style attributes are allowed
+ * (lightweight-charts sets them on the elements it draws in); scripts never inline.
+ */
 const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
   "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 const EXPOSED = "x-request-id, x-trace-id, x-cache, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after"
