@@ -1,20 +1,10 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
-import * as Net from "node:net"
 import * as Path from "node:path"
+import { freePort } from "./support/RedisTest.ts"
 import { ReplayServer } from "./support/ReplayServer.ts"
 import { spawnService } from "./support/ServiceProcess.ts"
 import { tempDir } from "./support/TestDatabase.ts"
-
-const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = Net.createServer().listen(0, "127.0.0.1", () => {
-        const port = (server.address() as Net.AddressInfo).port
-        server.close(() => resolve(port))
-      })
-    })
-)
 
 const get = (port: number, path: string) =>
   Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, body: await r.json() as any })))
