@@ -1,6 +1,8 @@
 /**
  * HTTP read-path benchmark: marketgate vs a bare `node:http` server sending
- * the same bytes. Run with `npm run bench` (Node 24; see docs/performance.md).
+ * the same bytes, and vs a Fastify 5 app doing the same work (fastify-peer.ts:
+ * validation, bentocache, the envelope, RED metrics, a request id). Run with
+ * `npm run bench` (Node 24; see docs/performance.md).
  *
  * 1. Starts marketgate as a child process on a free 127.0.0.1 port, with a
  *    fresh DATA_DIR under the OS temp dir, LOG_LEVEL=warn and the quote and
@@ -10,8 +12,9 @@
  *    reports `"cache_hit":true`; captures that answer's bytes and headers.
  * 3. Starts the bare peer (bare-server.ts) in its own child process, serving
  *    those bytes and headers on the same paths.
- * 4. For each endpoint, runs autocannon (same settings) against the bare peer,
- *    then against marketgate, and prints req/s, p50/p99 and the ratio.
+ * 4. Starts the Fastify peer with the same answers' data in its cache.
+ * 5. For each endpoint, runs autocannon (same settings) against the bare peer,
+ *    the Fastify peer, then marketgate, and prints req/s, p50/p99 and the ratios.
  *
  * Env: BENCH_DURATION (seconds per measured run, default 10),
  *      BENCH_WARMUP (seconds of autocannon warm-up before each run, default 2).
@@ -37,6 +40,7 @@ const CACHE_TTL = "1 hour"
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 const serverMain = join(repoRoot, "packages/server/src/main.ts")
 const bareServerPath = fileURLToPath(new URL("./bare-server.ts", import.meta.url))
+const fastifyPeerPath = fileURLToPath(new URL("./fastify-peer.ts", import.meta.url))
 
 interface Endpoint {
   readonly name: string
@@ -208,6 +212,8 @@ const startMarketgate = async (dataDir: string): Promise<Marketgate> => {
       HOST,
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
+      // Anonymous reads as on the embedded default, without its per-address quota (the load is one address).
+      RATE_LIMIT_ANONYMOUS: "100000000",
       CACHE_TTL_QUOTE: CACHE_TTL,
       CACHE_TTL_DAILY: CACHE_TTL
     },
@@ -305,25 +311,26 @@ interface Bare {
   readonly base: string
 }
 
-const startBare = async (routes: ReadonlyArray<BareRoute>): Promise<Bare> => {
-  const child = fork(bareServerPath, [], {
+/** A peer child process (bare-server.ts or fastify-peer.ts), given the captured answers over IPC. */
+const startPeer = async (name: string, path: string, routes: ReadonlyArray<BareRoute>): Promise<Bare> => {
+  const child = fork(path, [], {
     execPath: process.execPath,
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
-  children.push({ name: "bare node:http peer", child })
+  children.push({ name, child })
   const port = await withTimeout(
     new Promise<number>((resolve, reject) => {
       child.once("message", (message: BareServerMessage) => {
         if (message.type === "listening") resolve(message.port)
-        else reject(new Error(`bare peer: ${message.message}`))
+        else reject(new Error(`${name}: ${message.message}`))
       })
-      child.once("exit", (code, signal) => reject(new Error(`bare peer exited (code ${code}, signal ${signal})`)))
+      child.once("exit", (code, signal) => reject(new Error(`${name} exited (code ${code}, signal ${signal})`)))
       child.once("error", reject)
       const config: BareServerConfig = { type: "config", host: HOST, routes }
       child.send(config)
     }),
     10_000,
-    "starting the bare peer"
+    `starting the ${name}`
   )
   return { child, base: `http://${HOST}:${port}` }
 }
@@ -340,9 +347,11 @@ interface Measured {
 
 interface Row {
   readonly endpoint: string
-  readonly target: "bare node:http" | "marketgate"
+  readonly target: "bare node:http" | "Fastify peer" | "marketgate"
   readonly measured: Measured
+  /** req/s over the bare peer's, and over the Fastify peer's (marketgate only). */
   readonly ratio: number | undefined
+  readonly vsFastify?: number | undefined
 }
 
 /** Response times of one run, kept in a preallocated, bounded buffer. */
@@ -383,7 +392,7 @@ const errorsOf = (r: Result) => r.errors + r.non2xx
 const fmt = (n: number, digits: number) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 const printTable = (rows: ReadonlyArray<Row>) => {
-  const header = ["endpoint", "target", "req/s (mean)", "p50 ms", "p99 ms", "errors/non-2xx", "2xx answers", "secs", "vs bare"]
+  const header = ["endpoint", "target", "req/s (mean)", "p50 ms", "p99 ms", "errors/non-2xx", "2xx answers", "secs", "vs bare", "vs Fastify"]
   const body = rows.map((row) => [
     row.endpoint,
     row.target,
@@ -393,10 +402,11 @@ const printTable = (rows: ReadonlyArray<Row>) => {
     `${row.measured.result.errors}/${row.measured.result.non2xx}`,
     fmt(row.measured.result["2xx"], 0),
     fmt(row.measured.result.duration, 1),
-    row.ratio === undefined ? "1.00" : `${fmt(row.ratio, 2)}`
+    row.ratio === undefined ? "1.00" : `${fmt(row.ratio, 2)}`,
+    row.vsFastify === undefined ? "" : `${fmt(row.vsFastify, 2)}`
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)))
-  const right = new Set([2, 3, 4, 5, 6, 7, 8])
+  const right = new Set([2, 3, 4, 5, 6, 7, 8, 9])
   const line = (cells: ReadonlyArray<string>) =>
     `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(" | ")} |`
   console.log(line(header))
@@ -412,7 +422,7 @@ const main = async (): Promise<number> => {
   console.log(`node ${process.version}, ${availableParallelism()} CPUs (${cpuModel}), load generator and both servers share them`)
   console.log(
     `autocannon: ${CONNECTIONS} connections, ${warmup} s warm-up + ${duration} s measured per run, ${HOST} only; ` +
-      `bare peer first, then marketgate, per endpoint`
+      `bare peer first, then the Fastify peer, then marketgate, per endpoint`
   )
   console.log(`marketgate: LOG_LEVEL=warn, CACHE_TTL_QUOTE=${CACHE_TTL}, CACHE_TTL_DAILY=${CACHE_TTL} (every measured request is a cache hit)`)
   console.log("marketgate: fresh embedded store (PGlite) in a temp DATA_DIR; DATABASE_*, SIMULATED_*, CACHE_TTL_* from the shell are not passed on")
@@ -431,14 +441,23 @@ const main = async (): Promise<number> => {
       routes.push(route)
       console.log(`warmed ${endpoint.path}: cache_hit true, ${Buffer.from(route.bodyBase64, "base64").length} bytes, headers ${JSON.stringify(route.headers)}`)
     }
-    const bare = await startBare(routes)
+    const bare = await startPeer("bare node:http peer", bareServerPath, routes)
+    const fastify = await startPeer("Fastify peer", fastifyPeerPath, routes)
     for (const route of routes) {
       const answer = await get(`${bare.base}${route.url}`)
       if (answer.status !== 200 || answer.body.toString("base64") !== route.bodyBase64) {
         throw new Error(`bare peer does not answer ${route.url} with the captured bytes (status ${answer.status})`)
       }
     }
-    console.log(`bare node:http peer at ${bare.base} (pid ${bare.child.pid}), marketgate pid ${mg.child.pid}`)
+    for (const route of routes) {
+      const answer = await get(`${fastify.base}${route.url}`)
+      const body = JSON.parse(answer.body.toString("utf8")) as { data?: unknown }
+      const expected = JSON.parse(Buffer.from(route.bodyBase64, "base64").toString("utf8")) as { data?: unknown }
+      if (answer.status !== 200 || JSON.stringify(body.data) !== JSON.stringify(expected.data)) {
+        throw new Error(`Fastify peer does not answer ${route.url} with marketgate's data (status ${answer.status})`)
+      }
+    }
+    console.log(`bare node:http peer at ${bare.base} (pid ${bare.child.pid}), Fastify peer at ${fastify.base} (pid ${fastify.child.pid}), marketgate pid ${mg.child.pid}`)
     console.log("")
 
     const rows: Array<Row> = []
@@ -447,6 +466,8 @@ const main = async (): Promise<number> => {
       const bareRun = await measure(`${bare.base}${endpoint.path}`, duration, warmup)
       const bareResult = bareRun.result
       rows.push({ endpoint: endpoint.name, target: "bare node:http", measured: bareRun, ratio: undefined })
+      const fastifyRun = await measure(`${fastify.base}${endpoint.path}`, duration, warmup)
+      rows.push({ endpoint: endpoint.name, target: "Fastify peer", measured: fastifyRun, ratio: fastifyRun.result.requests.mean / bareResult.requests.mean })
 
       const missesBefore = await cacheMisses(mg)
       const logLinesBefore = mg.output.total
@@ -457,10 +478,12 @@ const main = async (): Promise<number> => {
         endpoint: endpoint.name,
         target: "marketgate",
         measured: mgRun,
-        ratio: mgResult.requests.mean / bareResult.requests.mean
+        ratio: mgResult.requests.mean / bareResult.requests.mean,
+        vsFastify: mgResult.requests.mean / fastifyRun.result.requests.mean
       })
       console.log(
-        `done: ${endpoint.name} (bare ${fmt(bareResult.requests.mean, 0)} req/s, marketgate ${fmt(mgResult.requests.mean, 0)} req/s, ` +
+        `done: ${endpoint.name} (bare ${fmt(bareResult.requests.mean, 0)} req/s, Fastify ${fmt(fastifyRun.result.requests.mean, 0)} req/s, ` +
+          `marketgate ${fmt(mgResult.requests.mean, 0)} req/s, ` +
           `cache misses during the marketgate run: ${missesAfter - missesBefore})`
       )
 
@@ -484,7 +507,8 @@ const main = async (): Promise<number> => {
     console.log("req/s: autocannon mean of per-second samples; p50/p99: latency of the 2xx answers of the measured run")
     console.log("(from autocannon's per-response times, not its 1 ms-resolution histogram); 2xx answers: count in the measured run;")
     console.log("secs: the measured run's actual length (autocannon stops on its next 1 s tick after BENCH_DURATION);")
-    console.log("errors include timeouts; vs bare: marketgate req/s / bare node:http req/s for the same endpoint and bytes.")
+    console.log("errors include timeouts; vs bare: req/s / bare node:http req/s for the same endpoint and bytes;")
+    console.log("vs Fastify: marketgate req/s / Fastify peer req/s (the same work in Fastify 5 + bentocache + prom-client).")
 
     for (const row of rows) {
       const r = row.measured.result
