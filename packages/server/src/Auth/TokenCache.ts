@@ -43,8 +43,8 @@ export class TokenCache extends Context.Service<TokenCache, {
   /** This process's answer, synchronously: the token, "revoked" (a tombstone), or undefined (ask further). */
   readonly local: (hash: string, now: number) => LiveToken | "revoked" | undefined
   readonly mightExist: (hash: string) => boolean
-  /** Redis's copy; undefined when absent or Redis cannot answer. */
-  readonly shared: (hash: string) => Effect.Effect<LiveToken | undefined>
+  /** Redis's copy: the token, "absent" (Redis answered, no such key), or "unavailable" (no Redis, or it cannot answer). */
+  readonly shared: (hash: string) => Effect.Effect<LiveToken | "absent" | "unavailable">
   readonly sharedAvailable: boolean
   /** Keeps a verified token in this process (and, with `share`, in Redis and every instance's filter). */
   readonly remember: (token: LiveToken, now: number, share: boolean) => Effect.Effect<void>
@@ -124,15 +124,15 @@ export class TokenCache extends Context.Service<TokenCache, {
         sharedAvailable: redis.enabled,
         shared: (hash) =>
           redis.command("get", (c) => c.get(key(hash))).pipe(
-            Effect.map((raw) => {
-              if (raw === null) return undefined
+            Effect.map((raw): LiveToken | "absent" => {
+              if (raw === null) return "absent"
               const wire = decodeWire(raw)
-              if (wire._tag === "None") return undefined
+              if (wire._tag === "None") return "absent"
               const w = wire.value
               metrics.cacheHit("token", "redis")
               return { hash, clientId: w.c, clientName: w.n, role: w.r, scope: w.s, issuedAt: w.i, expiresAt: w.e, rateLimit: w.l } satisfies LiveToken
             }),
-            Effect.orElseSucceed(() => undefined)
+            Effect.orElseSucceed(() => "unavailable" as const)
           ),
         remember: (token, now, share) =>
           Effect.suspend(() => {
