@@ -118,9 +118,10 @@ const fill = Effect.gen(function*() {
            '2024-01-01'::timestamptz + i * interval '1 day'
     FROM generate_series(1, 500) AS i`
   yield* sql`
-    INSERT INTO oauth_tokens (token_hash, client_id, role, scope, created_at, expires_at, revoked)
+    INSERT INTO oauth_tokens (token_hash, client_id, role, scope, created_at, expires_at, revoked, revoked_at)
     SELECT md5(i::text) || md5((i * 7)::text), 'mgc_client' || lpad((1 + i % 500)::text, 8, '0'), 'viewer', 'viewer',
-           '2025-03-01'::timestamptz + i * interval '15 seconds', '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '1 hour', i % 10 = 0
+           '2025-03-01'::timestamptz + i * interval '15 seconds', '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '1 hour', i % 10 = 0,
+           CASE WHEN i % 10 = 0 THEN '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '10 minutes' END
     FROM generate_series(1, 35000) AS i`
   yield* sql`
     INSERT INTO sessions (id, user_id, created_at, expires_at, ip_address, user_agent)
@@ -314,6 +315,11 @@ const Q = {
   tokensRevokeClient: { name: "TokenRepo.revokeClient", call: TokenRepo.use((r) => r.revokeClient("mgc_client00000250", ms("2025-03-01T00:00:00Z"))) },
   // The Bloom filter's poll: the tokens issued in the last few seconds (a recent expiry bound).
   tokensLive: { name: "TokenRepo.liveExpiringAfter", call: TokenRepo.use((r) => r.liveExpiringAfter(ms("2025-03-07T01:00:00Z"))) },
+  // Every instance's revocation poll: the tokens revoked in the last few seconds.
+  tokensRevokedAfter: {
+    name: "TokenRepo.revokedAfter",
+    call: TokenRepo.use((r) => r.revokedAfter(ms("2025-03-07T00:59:55Z"), ms("2025-03-07T01:00:00Z")))
+  },
   tokensPurge: { name: "TokenRepo.purge", call: TokenRepo.use((r) => r.purge(ms("2025-03-03T00:00:00Z"))) },
   sessionsInsert: {
     name: "SessionRepo.insert",
@@ -422,6 +428,7 @@ const justified: Record<string, ReadonlyArray<Use>> = {
   oauth_tokens_pkey: [scan(Q.tokensByHash), scan(Q.tokensRevoke)],
   oauth_tokens_live_expires_idx: [scan(Q.tokensLive)],
   oauth_tokens_client_live_idx: [scan(Q.tokensRevokeClient)],
+  oauth_tokens_revoked_at_idx: [scan(Q.tokensRevokedAfter)],
   sessions_pkey: [scan(Q.sessionsById), scan(Q.sessionsTouch), scan(Q.sessionsRemove)],
   sessions_user_idx: [scan(Q.sessionsRemoveForUser)],
   sessions_expires_idx: [scan(Q.sessionsPurge)],
