@@ -87,7 +87,7 @@ export class Login extends Context.Service<Login, {
           } as const
         }
 
-        const user = users.mightExist(name) ? yield* repo.byLogin(name) : undefined
+        const user = (yield* users.mightExist(name)) ? yield* repo.byLogin(name) : undefined
         if (user === undefined) {
           yield* passwords.dummyVerify(attempt.password)
           yield* fail("unknown username", "failure")

@@ -127,4 +127,29 @@ describe("auth with Redis killed", () => {
       )
       assert.deepStrictEqual(failed, [])
     }), 90_000)
+
+  it.live("two instances, Redis killed: a user added on A logs in on B at once (B's filter of logins cannot hear of it)", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const redis = yield* spawnRedisServer(port)
+      const url = yield* scratchDatabase("authoutage3")
+      const namespace = randomNamespace("authoutage3")
+      const instance = Effect.gen(function*() {
+        const context = yield* Layer.build(
+          testApp(Database.layerFor({ _tag: "Server", url: Redacted.make(url), maxConnections: 4 }), {
+            as: "anonymous",
+            redis: { url: redis.url, namespace }
+          })
+        )
+        return { context, browser: new Browser(`http://127.0.0.1:${yield* Effect.provide(serverPort, context)}`) }
+      })
+      const a = yield* instance
+      const b = yield* instance
+      yield* redis.kill
+      yield* Context.get(a.context, Accounts).add({ username: "newcomer", role: "viewer", password: Redacted.make("a long enough passphrase") })
+      const login = yield* new Browser(b.browser.base).login("newcomer", "a long enough passphrase")
+      assert.strictEqual(login.status, 200, JSON.stringify(login.body))
+      // A name nobody has is still refused.
+      assert.strictEqual((yield* new Browser(b.browser.base).login("nobody", "a long enough passphrase")).status, 401)
+    }), 60_000)
 })
