@@ -138,4 +138,20 @@ describe("revocation across instances", () => {
       // The real token still works (it is in the filter).
       assert.strictEqual((yield* a.browser.get(READ, { authorization: `Bearer ${token}` })).status, 200)
     }), 60_000)
+
+  it.live("a login with a name nobody has costs no database query: the filter of logins refuses it", () =>
+    Effect.gen(function*() {
+      const url = yield* scratchDatabase("unknownlogin")
+      const a = yield* instance(url, { settings: { login: { window: Duration.minutes(1), perIp: 1_000, perUsername: 1_000 } } })
+      const metric = (name: string, labels: Record<string, string>) => Effect.map(a.browser.get("/metrics"), (m) => promValue(m.body, name, labels))
+      const lookups = () => metric("db_query_duration_seconds_count", { operation: "users.byLogin" })
+      const before = yield* lookups()
+      for (let i = 0; i < 20; i++) {
+        const answer = yield* a.browser.login(`nobody-${i}@example.com`, "a long enough passphrase")
+        assert.strictEqual(answer.status, 401)
+        assert.strictEqual(answer.body.msg, "wrong username or password")
+      }
+      assert.strictEqual(yield* lookups(), before, "not one users.byLogin query for 20 unknown names")
+      assert.strictEqual(yield* metric("auth_bloom_rejections_total", { cache: "user" }), 20)
+    }), 60_000)
 })
