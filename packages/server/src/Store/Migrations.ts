@@ -13,6 +13,8 @@ import m0012 from "./migrations/0012_oauth_tokens.ts"
 import m0013 from "./migrations/0013_sessions.ts"
 import m0014 from "./migrations/0014_audit_logs.ts"
 import m0015 from "./migrations/0015_auth_state.ts"
+import m0016 from "./migrations/0016_oauth_tokens_revoked.ts"
+import m0017 from "./migrations/0017_sessions_ended.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
@@ -30,7 +32,9 @@ export const runMigrations = Migrator.make({})({
     "0012_oauth_tokens": m0012,
     "0013_sessions": m0013,
     "0014_audit_logs": m0014,
-    "0015_auth_state": m0015
+    "0015_auth_state": m0015,
+    "0016_oauth_tokens_revoked": m0016,
+    "0017_sessions_ended": m0017
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))
