@@ -24,8 +24,7 @@ const breakerSettings: BreakerSettings = {
   windowSize: 20,
   minimumCalls: 10,
   openMs: 1_000,
-  maxOpenMs: 30_000,
-  halfOpenProbes: 1
+  maxOpenMs: 30_000
 }
 
 const CONNECT_TIMEOUT_MS = 1_000
