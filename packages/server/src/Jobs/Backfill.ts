@@ -5,7 +5,9 @@ import { RateLimiter } from "effect/persistence"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
 import { DailyHistory, type FillStats } from "../MarketData/DailyHistory.ts"
 import { makeStepCollector, stepFields } from "../Observability/StepTimings.ts"
-import { type Counts, type JobContext, type JobOutcome, JobRunner, type StartOutcome } from "./JobRunner.ts"
+import * as JobResult from "./JobResult.ts"
+import type { Counts } from "./JobResult.ts"
+import { type JobContext, type JobOutcome, JobRunner, type StartOutcome } from "./JobRunner.ts"
 
 export interface BackfillRequest {
   /** Default: every listed instrument. */
@@ -21,6 +23,13 @@ const BATCH = 50
 const CONCURRENCY = 4
 /** Under a rate limit, how long one batch may take by pacing alone. */
 const PACED_BATCH_SECONDS = 5
+
+/** What `fill` did: symbols asked for, done, failed (not filled), and the sessions' figures. */
+export interface FillCounts extends Counts {
+  readonly symbols: number
+  readonly done: number
+  readonly failed: number
+}
 
 /** Per-range bounds of what one job fills: the whole history of each symbol or a window. */
 export type Window = (instrument: Instrument) => { readonly from: IsoDate; readonly to: IsoDate } | undefined
@@ -46,7 +55,7 @@ export class Backfill extends Context.Service<Backfill, {
     window: Window,
     ctx: JobContext,
     options?: { readonly ratePerSecond?: number | undefined; readonly onProgress?: ((counts: Counts) => Effect.Effect<void>) | undefined }
-  ) => Effect.Effect<Counts>
+  ) => Effect.Effect<FillCounts>
 }>()("@marketgate/server/Jobs/Backfill") {
   static readonly layer = Layer.effect(
     Backfill,
@@ -162,7 +171,7 @@ export class Backfill extends Context.Service<Backfill, {
             ratePerSecond: request.ratePerSecond,
             onProgress
           })
-          return { ...counts, unknown: unknown.length }
+          return JobResult.ofSymbols({ ...counts, unknown: unknown.length })
         })
 
       const spec = (request: BackfillRequest, trigger: string) => ({
