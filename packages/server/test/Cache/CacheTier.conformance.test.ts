@@ -5,8 +5,8 @@ import { Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, type 
 import type { Redis } from "ioredis"
 import { type CacheCodec, type CacheEntry, codecOf, entryKey } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
-import { type CacheTier, memoryCacheTier, memoryGroup } from "../../src/Cache/CacheTier.ts"
-import { MemoryTier } from "../../src/Cache/MemoryTier.ts"
+import type { CacheTier } from "../../src/Cache/CacheTier.ts"
+import { L1 } from "../../src/Cache/L1.ts"
 import * as RedisRemoteCache from "../../src/Cache/RedisRemoteCache.ts"
 import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
@@ -14,7 +14,7 @@ import { deleteNamespace, randomNamespace, redisClient, scanKeys, testRedisUrl, 
 
 /**
  * One contract, every tier. A tier under test is made per namespace; its
- * `inspect` looks underneath the tier (the MemoryTier's map, the Redis
+ * `exists` looks underneath the tier (the L1's own lookup, the Redis
  * keyspace) to check where entries really live.
  */
 interface TierUnderTest {
@@ -236,17 +236,23 @@ const conformance = (name: string, under: TierUnderTest) =>
   })
 
 // ---------------------------------------------------------------------------
-// The memory tier (L1): one MemoryTier shared by every namespace, as the
-// storage underneath; `exists` looks into it directly.
+// The memory tier: the very L1 MarketCache uses (`L1.tier` is a view over the
+// synchronous calls its lookups make), one per namespace as one per cache
+// instance; `exists` asks the L1 directly, without the tier.
 // ---------------------------------------------------------------------------
-const memory = new MemoryTier({ maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 })
-conformance("memory", {
-  tier: (namespace) => Effect.succeed(memoryCacheTier(memory, namespace)),
+const l1s = new Map<string, L1>()
+conformance("memory (L1)", {
+  tier: (namespace) =>
+    Effect.sync(() => {
+      const l1 = new L1({ maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 })
+      l1s.set(namespace, l1)
+      return l1.tier
+    }),
   exists: (fullKey, now) =>
     Effect.sync(() => {
-      // `<namespace>:<kind>:<key>` → the MemoryTier's (group, key).
+      // `<namespace>:<kind>:<key>` → that namespace's L1, (kind, key).
       const m = /^(.*?):(quote|overview|intraday|daily|instruments):(.*)$/.exec(fullKey)
-      return m !== null && memory.get(memoryGroup(m[1]!, m[2] as CacheKind), m[3]!, now) !== undefined
+      return m !== null && l1s.get(m[1]!)?.get(m[2] as CacheKind, m[3]!, now) !== undefined
     })
 })
 
