@@ -5,7 +5,8 @@ import { type CacheKind, type CachePolicies, jittered } from "./CachePolicy.ts"
 import type { L1 } from "./L1.ts"
 import type { NegativeCache } from "./NegativeCache.ts"
 import type { RefreshQueue } from "./RefreshQueue.ts"
-import type { RemoteCache } from "./RemoteCache.ts"
+import type { SharedTier } from "./SharedTier.ts"
+import type { FillLock } from "./FillLock.ts"
 import type { Filled, SingleFlight } from "./SingleFlight.ts"
 
 export interface MarketCacheOptions {
@@ -42,7 +43,8 @@ export interface CacheCore {
   readonly metrics: CacheMetrics
   readonly l1: L1
   readonly negatives: NegativeCache
-  readonly remote: RemoteCache["Service"]
+  readonly shared: SharedTier["Service"]
+  readonly fillLock: FillLock["Service"]
   readonly flights: SingleFlight
   readonly refreshes: RefreshQueue
   /** Fills run here, detached from the request that started them. */
@@ -82,10 +84,10 @@ export const loadAndStore = <A, E, R>(
     if (Exit.isSuccess(exit)) {
       const entry = yield* newEntry(core, spec, exit.value)
       core.l1.set(spec.kind, spec.key, entry, now)
-      yield* core.remote.writeBehind(spec.kind, spec.key, entry, token)
+      yield* core.shared.writeBehind(spec.kind, spec.key, entry, token)
       return { value: exit.value, level: "load", stale: false } satisfies Filled<A>
     }
-    yield* core.remote.writeBehind(spec.kind, spec.key, undefined, token)
+    yield* core.shared.writeBehind(spec.kind, spec.key, undefined, token)
     const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
     if (failure !== undefined && loadOptions?.negative?.(failure.error as E)) {
       core.negatives.remember(spec.kind, spec.key, failure.error, now + Duration.toMillis(core.options.negativeTtl))
@@ -98,7 +100,7 @@ export const store = <A>(core: CacheCore, spec: CacheSpec<A>, value: A): Effect.
   Effect.flatMap(newEntry(core, spec, value), (entry) =>
     Effect.clockWith((clock) => {
       core.l1.set(spec.kind, spec.key, entry, clock.currentTimeMillisUnsafe())
-      return core.remote.writeBehind(spec.kind, spec.key, entry, undefined)
+      return core.shared.writeBehind(spec.kind, spec.key, entry, undefined)
     }))
 
 /** Queues the background refresh of a stale key: load, keep in L1 and L2. */

@@ -1,7 +1,7 @@
 import { Duration, Effect } from "effect"
 import { type CacheCore, type CacheSpec, loadAndStore, type LoadOptions, refresh } from "./CacheCore.ts"
 import type { CacheEntry } from "./CacheEntry.ts"
-import type { SharedRead } from "./RemoteCache.ts"
+import type { SharedRead } from "./FillLock.ts"
 import type { Filled } from "./SingleFlight.ts"
 
 /** An L2 read that did not find the key: what a fill starts from. */
@@ -12,7 +12,7 @@ const LOCK_POLL = Duration.millis(25)
 
 /** Another pod holds the key's lock: look for its value until it is there, the lock is gone, or `lockWait` is over. */
 const awaitHolder = <A>(core: CacheCore, spec: CacheSpec<A>) =>
-  Effect.clockWith((clock) => core.remote.readOrLock(spec.kind, spec.key, spec.codec, clock.currentTimeMillisUnsafe(), core.options.lockTtl)).pipe(
+  Effect.clockWith((clock) => core.fillLock.readOrLock(spec.kind, spec.key, spec.codec, clock.currentTimeMillisUnsafe(), core.options.lockTtl)).pipe(
     Effect.delay(LOCK_POLL),
     Effect.repeat({ until: (read: SharedRead<A>) => read._tag !== "Busy" }),
     Effect.timeoutOrElse({ duration: core.options.lockWait, orElse: () => Effect.succeed<SharedRead<A>>({ _tag: "Miss", token: undefined }) })

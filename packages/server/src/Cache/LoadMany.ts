@@ -19,7 +19,7 @@ export const getOrLoadMany = <A, E, R>(
   loadMissing: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, A>, E, R>
 ): Effect.Effect<ReadonlyMap<string, A>, E, R> =>
   Effect.gen(function*() {
-    const { flights, l1, metrics, remote } = core
+    const { flights, l1, metrics, shared } = core
     const counters = metrics.byKind[kind]
     const facts = yield* RequestFacts
     const now = yield* Clock.currentTimeMillis
@@ -44,11 +44,11 @@ export const getOrLoadMany = <A, E, R>(
       else servedMany("l1", key, e1)
     }
     if (missing.length > 0) counters.l1.miss.inc(missing.length)
-    if (remote.enabled && missing.length > 0) {
+    if (shared.enabled && missing.length > 0) {
       worst = "l2"
       // Issued together, the reads leave in one pipelined write.
       const fromL2 = yield* Effect.forEach(missing, (key) =>
-        remote.tier.get(kind, key, codec, now).pipe(
+        shared.tier.get(kind, key, codec, now).pipe(
           Effect.orElseSucceed(() => Option.none<CacheEntry<A>>()),
           Effect.map((e) => [key, e] as const)
         ), { concurrency: 16 })

@@ -69,7 +69,7 @@ const fillOnce = <A, E, R>(
       // A lock our read took is not needed: the running fill has, or waits for, the value.
       // (The same token is that fill's own lock when both reads were in one batch.)
       if (token === undefined || flights.holds(spec.kind, spec.key, token)) return joined
-      return Effect.andThen(core.remote.writeBehind(spec.kind, spec.key, undefined, token), joined)
+      return Effect.andThen(core.shared.writeBehind(spec.kind, spec.key, undefined, token), joined)
     }
     // The fill of a read in the same batch may have finished already.
     const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
@@ -106,9 +106,8 @@ const fromL2OrFill = <A, E, R>(
   facts: RequestFacts,
   now: number
 ): Effect.Effect<A, E, R> => {
-  const { remote } = core
-  if (!remote.enabled || core.flights.has(spec.kind, spec.key)) return fillOnce(core, spec, load, loadOptions, missWithoutLock, span, facts)
-  return Effect.flatMap(remote.readOrLock(spec.kind, spec.key, spec.codec, now, core.options.lockTtl), (read) => {
+  if (!core.shared.enabled || core.flights.has(spec.kind, spec.key)) return fillOnce(core, spec, load, loadOptions, missWithoutLock, span, facts)
+  return Effect.flatMap(core.fillLock.readOrLock(spec.kind, spec.key, spec.codec, now, core.options.lockTtl), (read) => {
     if (read._tag !== "Hit") {
       core.metrics.byKind[spec.kind].l2.miss.inc()
       return fillOnce(core, spec, load, loadOptions, read, span, facts)

@@ -10,7 +10,10 @@ import { getOrLoad } from "./Lookup.ts"
 import { NegativeCache } from "./NegativeCache.ts"
 import { Popularity } from "./Popularity.ts"
 import { makeRefreshQueue } from "./RefreshQueue.ts"
-import { type Invalidation, RemoteCache } from "./RemoteCache.ts"
+import { FillLock } from "./FillLock.ts"
+import { type Invalidation, InvalidationBus } from "./InvalidationBus.ts"
+import { RemoteCache } from "./RemoteCache.ts"
+import { SharedTier } from "./SharedTier.ts"
 import { SingleFlight } from "./SingleFlight.ts"
 
 export type { CacheSpec, LoadOptions, MarketCacheOptions } from "./CacheCore.ts"
@@ -62,12 +65,14 @@ export class MarketCache extends Context.Service<MarketCache, {
         metrics,
         l1,
         negatives: new NegativeCache(),
-        remote: yield* RemoteCache,
+        shared: yield* SharedTier,
+        fillLock: yield* FillLock,
         flights: new SingleFlight(),
         refreshes: yield* makeRefreshQueue(options.refreshConcurrency, metrics),
         background: yield* FiberSet.make()
       }
-      const { negatives, remote } = core
+      const { negatives, shared } = core
+      const bus = yield* InvalidationBus
 
       /** Drops local copies: L1 entries and remembered negative answers. */
       const dropLocal = (message: Omit<Invalidation, "origin">) => {
@@ -84,19 +89,19 @@ export class MarketCache extends Context.Service<MarketCache, {
       const invalidate = (kind: CacheKind, key: string) =>
         Effect.gen(function*() {
           dropLocal({ kind, key })
-          yield* remote.tier.delete(kind, key).pipe(Effect.ignore)
-          yield* remote.publish({ kind, key, origin: instance })
+          yield* shared.tier.delete(kind, key).pipe(Effect.ignore)
+          yield* bus.publish({ kind, key, origin: instance })
         })
 
       const invalidatePrefix = (kind: CacheKind, prefix: string) =>
         Effect.gen(function*() {
           dropLocal({ kind, prefix })
-          yield* remote.tier.deletePrefix(kind, prefix).pipe(Effect.ignore)
-          yield* remote.publish({ kind, prefix, origin: instance })
+          yield* shared.tier.deletePrefix(kind, prefix).pipe(Effect.ignore)
+          yield* bus.publish({ kind, prefix, origin: instance })
         })
 
       // Other instances' invalidations drop our L1 copies.
-      yield* remote.subscribe((message) => message.origin === instance ? Effect.void : Effect.sync(() => dropLocal(message)))
+      yield* bus.subscribe((message) => message.origin === instance ? Effect.void : Effect.sync(() => dropLocal(message)))
 
       return MarketCache.of({
         getOrLoad: (spec, load, loadOptions) => getOrLoad(core, spec, load, loadOptions),

@@ -8,7 +8,8 @@ import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
 import type { CacheTier } from "../../src/Cache/CacheTier.ts"
 import { L1 } from "../../src/Cache/L1.ts"
 import * as RedisRemoteCache from "../../src/Cache/RedisRemoteCache.ts"
-import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
+import { FillLock } from "../../src/Cache/FillLock.ts"
+import { SharedTier } from "../../src/Cache/SharedTier.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { deleteNamespace, randomNamespace, redisClient, scanKeys, testRedisUrl, waitUntil } from "../support/RedisTest.ts"
 
@@ -269,7 +270,8 @@ const remoteFor = (namespace: string) =>
         Layer.provide(MetricsRegistry.layerTest)
       )
     )
-    return Context.get(context, RemoteCache)
+    const shared = Context.get(context, SharedTier)
+    return { tier: shared.tier, writeBehind: shared.writeBehind, readOrLock: Context.get(context, FillLock).readOrLock }
   })
 
 const redisTier = (namespace: string) =>
@@ -326,7 +328,7 @@ describe("Redis tier specifics", () => {
           Layer.provide(MetricsRegistry.layerTest)
         )
       )
-      const tier = Context.get(context, RemoteCache).tier
+      const tier = Context.get(context, SharedTier).tier
       const now = Date.now()
       const exit = yield* Effect.exit(tier.set("quote", "first", text("first", now), now))
       assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? String(exit.cause) : "")
@@ -334,7 +336,8 @@ describe("Redis tier specifics", () => {
 })
 
 // ---------------------------------------------------------------------------
-// The shared lock on real Redis: READ_OR_LOCK and RELEASE (RedisRemoteCache.ts),
+// The shared lock on real Redis: READ_OR_LOCK (RedisFillLock.ts) and its release
+// by the write-behind (RedisSharedTier.ts),
 // and the batching of concurrent reads into one script call or one MGET.
 // ---------------------------------------------------------------------------
 const exists = (redis: Redis, key: string) => Effect.map(Effect.tryPromise(() => redis.exists(key)), (n) => n === 1)
