@@ -3,6 +3,7 @@ import type { Instrument } from "@marketgate/domain/Instrument"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
+import { MarketCache } from "../Cache/MarketCache.ts"
 import { DailyHistory, type FillStats } from "../MarketData/DailyHistory.ts"
 import { makeStepCollector, stepFields } from "../Observability/StepTimings.ts"
 import * as JobResult from "./JobResult.ts"
@@ -61,6 +62,7 @@ export class Backfill extends Context.Service<Backfill, {
     Backfill,
     Effect.gen(function*() {
       const history = yield* DailyHistory
+      const cache = yield* MarketCache
       const catalog = yield* InstrumentCatalog
       const runner = yield* JobRunner
       const limiter = yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
@@ -96,22 +98,22 @@ export class Backfill extends Context.Service<Backfill, {
             Effect.forEach(batch, (instrument) => {
               const range = window(instrument)
               if (range === undefined) return Effect.sync(() => void ok++)
-              let unsaved = 0
               const add = (s: FillStats) => {
                 counts.sessions += s.sessions
                 counts.fetched += s.fetched
                 counts.written += s.written
                 counts.suspended += s.suspended
                 counts.quarantined += s.quarantined
-                unsaved += s.unsaved
               }
               return pace.pipe(
-                Effect.andThen(history.sessions(instrument, toDayNumber(range.from), toDayNumber(range.to), {
-                  ingestRunId: ctx.runId,
-                  onStats: add
-                })),
+                Effect.andThen(history.sessions(instrument, toDayNumber(range.from), toDayNumber(range.to), { ingestRunId: ctx.runId })),
+                Effect.tap(({ rescaled, stats }) => {
+                  add(stats)
+                  // New corporate actions rescaled the stored bars: cached series of the symbol are stale.
+                  return rescaled ? cache.invalidatePrefix("daily", instrument.symbol) : Effect.void
+                }),
                 Effect.match({
-                  onSuccess: () => (unsaved > 0 ? `the store did not keep ${unsaved} fetched bars` : undefined),
+                  onSuccess: ({ stats }) => (stats.unsaved > 0 ? `the store did not keep ${stats.unsaved} fetched bars` : undefined),
                   onFailure: (error) => error.message
                 }),
                 Effect.flatMap((error) => {
