@@ -1,18 +1,19 @@
-import { DataUnavailable, NoData } from "@marketgate/domain/ApiErrors"
+import type { DataUnavailable, NoData } from "@marketgate/domain/ApiErrors"
 import type { DailyBar } from "@marketgate/domain/Bar"
 import { type DayNumber, fromDayNumber, toDayNumber } from "@marketgate/domain/CalendarDate"
 import { dailyLimitOf, type Instrument } from "@marketgate/domain/Instrument"
-import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
+import { Clock, Config, Context, Duration, Effect, Layer } from "effect"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
-import { makeStepCollector, stepFields, timedStep } from "../Observability/StepTimings.ts"
+import { makeStepCollector, stepFields } from "../Observability/StepTimings.ts"
 import { QualityValidator } from "../Quality/QualityValidator.ts"
-import { MarketDataSource, type SourceDailyBar, type SourceError } from "../Sources/MarketDataSource.ts"
-import { DailyBarRepo, type DailyBarRow, type PricedAction } from "../Store/DailyBarRepo.ts"
-import { recordActions, type ReportedAction } from "./CorporateActions.ts"
+import { MarketDataSource, type SourceDailyBar } from "../Sources/MarketDataSource.ts"
+import { DailyBarRepo } from "../Store/DailyBarRepo.ts"
+import { recordActions } from "./CorporateActions.ts"
+import { fetchRuns } from "./DailyFetch.ts"
+import { makeDailyStore } from "./DailyStore.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
 import { SecondOpinion } from "./SecondOpinion.ts"
 import * as SessionPlan from "./SessionPlan.ts"
-import type { Span } from "./SessionPlan.ts"
 import * as Suspensions from "./Suspensions.ts"
 import type { Fetched } from "./Suspensions.ts"
 
@@ -85,58 +86,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
       const ingest = yield* IngestMetrics
       const settleMs = Duration.toMillis(options.settle)
 
-      // The store failing degrades to "store holds nothing": the provider still answers.
-      const storedRange = (symbol: string, from: DayNumber, to: DayNumber) =>
-        repo.range(symbol, fromDayNumber(from), fromDayNumber(to)).pipe(
-          Effect.catch((error) =>
-            Effect.logWarning("store read failed; fetching the range from the provider").pipe(
-              Effect.annotateLogs({ symbol, error: error.message }),
-              Effect.as([] as ReadonlyArray<DailyBar>)
-            )
-          )
-        )
-      const storedActions = (symbol: string) => repo.actions(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<PricedAction> => []))
-      const lastBefore = (symbol: string, date: string) =>
-        repo.lastBefore(symbol, date).pipe(Effect.map(Option.getOrUndefined), Effect.orElseSucceed(() => undefined))
-
-      const unavailable = (instrument: Instrument, error: SourceError) =>
-        error.reason === "NotFound"
-          ? new NoData({ message: `no provider has daily bars for ${instrument.symbol} (${error.message})` })
-          : new DataUnavailable({
-            message: `no provider could supply daily bars for ${instrument.symbol} (${error.source}: ${error.message}); ` +
-              "try again shortly"
-          })
-
-      const fetchRuns = (instrument: Instrument, runs: ReadonlyArray<Span>) =>
-        Effect.forEach(
-          runs,
-          (run) => source.dailyBars(instrument.symbol, fromDayNumber(run.first), fromDayNumber(run.last)),
-          { concurrency: 2 }
-        ).pipe(
-          // Each bar keeps the name of the provider that answered its run (lineage).
-          Effect.map((chunks) => ({
-            bars: chunks.flatMap((c) => c.bars.map((bar): Fetched => ({ bar, from: c.source ?? source.name }))),
-            actions: chunks.flatMap((c) => c.actions.map((action): ReportedAction => ({ action, from: c.source ?? source.name })))
-          })),
-          Effect.mapError((error) => unavailable(instrument, error))
-        )
-
-      /** Stores the rows; a failed write is logged and counted as unsaved (a reader still gets the bars). */
-      const write = (symbol: string, rows: ReadonlyArray<DailyBarRow>) =>
-        rows.length === 0
-          ? Effect.succeed({ written: 0, unsaved: 0 })
-          : timedStep("db_write", repo.upsert(rows)).pipe(
-            Effect.map((written) => {
-              for (const row of rows) ingest.bars.inc({ source: row.source, kind: "daily" })
-              return { written, unsaved: 0 }
-            }),
-            Effect.catch((error) =>
-              Effect.logWarning("store write failed; serving the fetched bars anyway").pipe(
-                Effect.annotateLogs({ symbol, error: error.message }),
-                Effect.as({ written: 0, unsaved: rows.length })
-              )
-            )
-          )
+      const store = makeDailyStore(repo, ingest)
 
       const sessions = Effect.fn("DailyHistory.sessions")(
         function*(instrument: Instrument, from: DayNumber, to: DayNumber, sessionsOptions?: SessionsOptions) {
@@ -146,7 +96,7 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           const now = yield* Clock.currentTimeMillis
           const span = SessionPlan.clip(instrument, from, to, calendar.lastCompletedSession(now))
           if (span === undefined) return { bars: [], stats: noStats(0), rescaled: false } satisfies Sessions
-          const planned = SessionPlan.plan(calendar, span, yield* storedRange(symbol, span.first, span.last))
+          const planned = SessionPlan.plan(calendar, span, yield* store.range(symbol, span.first, span.last))
           const { missing, sessions: sessionDays } = planned
           yield* Effect.annotateCurrentSpan({ sessions: sessionDays.length, stored: planned.stored.size, missing: missing.size })
           if (missing.size === 0) {
@@ -156,11 +106,11 @@ export class DailyHistory extends Context.Service<DailyHistory, {
           const steps = yield* makeStepCollector
           // The provider call and the two reads the rules need run side by side.
           const [fetched, knownActions, lookback] = yield* Effect.all([
-            steps.measure(fetchRuns(instrument, SessionPlan.missingRuns(sessionDays, missing))),
+            steps.measure(fetchRuns(source, instrument, SessionPlan.missingRuns(sessionDays, missing))),
             // Actions already stored count too: a split stays a split on every later fetch.
-            storedActions(symbol),
+            store.actions(symbol),
             // History before the range, for the rules that look back.
-            storedRange(symbol, span.first - LOOKBACK_DAYS, span.first - 1)
+            store.range(symbol, span.first - LOOKBACK_DAYS, span.first - 1)
           ], { concurrency: "unbounded" })
           const actionDates = new Set([...fetched.actions.map((a) => a.action.exDate), ...knownActions.map((a) => a.exDate)])
           const history = [...lookback, ...planned.stored.values()].filter((b) => !b.suspended)
@@ -207,12 +157,12 @@ export class DailyHistory extends Context.Service<DailyHistory, {
             Effect.gen(function*() {
               const prior = calendar.sessionOnOrBefore(toDayNumber(date) - 1)
               const known = prior === undefined ? undefined : fresh.get(prior)?.bar.close ?? planned.stored.get(prior)?.close
-              return known ?? (yield* lastBefore(symbol, date))?.close
+              return known ?? (yield* store.lastBefore(symbol, date))?.close
             })
           const rescaled = (yield* recordActions(repo, symbol, fetched.actions, closeBefore)) > 0
           // The store rescaled its bars: read them again, with the actions now known.
-          const stored = rescaled ? SessionPlan.plan(calendar, span, yield* storedRange(symbol, span.first, span.last)).stored : planned.stored
-          const actions = rescaled ? yield* storedActions(symbol) : knownActions
+          const stored = rescaled ? SessionPlan.plan(calendar, span, yield* store.range(symbol, span.first, span.last)).stored : planned.stored
+          const actions = rescaled ? yield* store.actions(symbol) : knownActions
 
           const assembly = {
             symbol,
@@ -226,9 +176,9 @@ export class DailyHistory extends Context.Service<DailyHistory, {
             ingestRunId,
             rules: quality.rules
           }
-          const closeBeforeRange = Suspensions.opensSuspended(assembly) ? yield* lastBefore(symbol, fromDayNumber(span.first)) : undefined
+          const closeBeforeRange = Suspensions.opensSuspended(assembly) ? yield* store.lastBefore(symbol, fromDayNumber(span.first)) : undefined
           const { rows, served, suspensions } = Suspensions.assemble({ ...assembly, closeBeforeRange })
-          const { unsaved, written } = yield* steps.measure(write(symbol, rows))
+          const { unsaved, written } = yield* steps.measure(store.write(symbol, rows))
           const stats: FillStats = {
             sessions: sessionDays.length,
             missing: missing.size,
