@@ -2,7 +2,7 @@ import { Context, Duration, Effect, Exit, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import * as Prom from "prom-client"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
-import type { BreakerSettings, Outcome } from "../Resilience/BreakerMachine.ts"
+import { type Outcome, redisBreakerSettings } from "../Resilience/BreakerMachine.ts"
 import { makeCircuitBreaker } from "../Resilience/CircuitBreaker.ts"
 import { entryKey } from "./CacheEntry.ts"
 import type { CacheKind } from "./CachePolicy.ts"
@@ -14,16 +14,6 @@ export interface RedisCacheOptions {
   readonly namespace: string
   /** Per command: a slow Redis must not slow requests down. */
   readonly timeout: Duration.Duration
-}
-
-/** Redis fails fast: three errors in a row open the breaker for 1 s, doubling up to 30 s. */
-const breakerSettings: BreakerSettings = {
-  consecutiveFailures: 3,
-  failureRate: 0.5,
-  windowSize: 20,
-  minimumCalls: 10,
-  openMs: 1_000,
-  maxOpenMs: 30_000
 }
 
 export const CONNECT_TIMEOUT_MS = 1_000
@@ -103,7 +93,7 @@ export class RedisCacheClient extends Context.Service<RedisCacheClient, {
         // Subscribing waits for the connection: its commands may queue.
         const subscriber = yield* open({ ...connection, enableOfflineQueue: true, maxRetriesPerRequest: null, enableAutoPipelining: false })
 
-        const breaker = yield* makeCircuitBreaker(breakerSettings, (t) => {
+        const breaker = yield* makeCircuitBreaker(redisBreakerSettings, (t) => {
           up.set(t.to === "Closed" ? 1 : 0)
           if (t.to === "Open" && t.from === "Closed") {
             return Effect.logWarning("cache L2 (Redis) unavailable; serving from L1, the store and providers")

@@ -60,6 +60,19 @@ export type Admission =
   | { readonly admitted: true; readonly probe: boolean; readonly generation: number }
   | { readonly admitted: false; readonly retryAfterMs: number }
 
+/**
+ * A Redis fails fast: three errors in a row (or half of the last 20) open the
+ * breaker for 1 s, doubling up to 30 s. The cache tier and auth's Redis use it.
+ */
+export const redisBreakerSettings: BreakerSettings = {
+  consecutiveFailures: 3,
+  failureRate: 0.5,
+  windowSize: 20,
+  minimumCalls: 10,
+  openMs: 1_000,
+  maxOpenMs: 30_000
+}
+
 /** The length of the n-th opening in a row (n ≥ 1), before any Retry-After. */
 export const openDuration = (settings: BreakerSettings, n: number): number =>
   Math.min(settings.maxOpenMs, settings.openMs * 2 ** Math.max(0, n - 1))
