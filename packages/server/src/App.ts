@@ -26,7 +26,8 @@ import { IngestMetrics } from "./MarketData/IngestMetrics.ts"
 import { IntradayHistory } from "./MarketData/IntradayHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
 import { Overview } from "./MarketData/MarketOverview.ts"
-import * as Prewarm from "./MarketData/Prewarm.ts"
+import { SecondOpinion } from "./MarketData/SecondOpinion.ts"
+import * as Prewarm from "./Jobs/Prewarm.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
 import * as Tracing from "./Observability/Tracing.ts"
@@ -58,7 +59,7 @@ export interface AppParts<E> {
   readonly history: Layer.Layer<
     DailyHistory | QualityValidator,
     E,
-    TradingCalendars | DailyBarRepo | QuarantineRepo | MarketDataSource | MarketCache | MetricsRegistry | IngestMetrics
+    TradingCalendars | DailyBarRepo | QuarantineRepo | MarketDataSource | SecondOpinion | MetricsRegistry | IngestMetrics
   >
   /** Which jobs run by themselves, and when. */
   readonly scheduler: Layer.Layer<Scheduler, E, DailySync | IntradayRefresh | Retention | Prewarm.Prewarm | ListingRefresh | TradingCalendars>
@@ -92,7 +93,7 @@ export const services = <E>(parts: AppParts<E>) => {
     yield* claimWorld(world, sources)
   }))
   const reads = Layer.merge(MarketData.layer, Overview.layer).pipe(
-    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layerConfig, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),
+    Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layerConfig, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history), Layer.provideMerge(SecondOpinion.layer)))),
     Layer.provideMerge(oneWorld),
     Layer.provideMerge(core)
   )

@@ -12,7 +12,8 @@ import { serviceCommand } from "./Cli/ServiceCommand.ts"
 import { UsersCommand } from "./Cli/UsersCommand.ts"
 import { Backfill } from "./Jobs/Backfill.ts"
 import { IntegrityCheck } from "./Jobs/IntegrityCheck.ts"
-import type { Counts, JobOutcome } from "./Jobs/JobRunner.ts"
+import type { Counts } from "./Jobs/JobResult.ts"
+import type { JobOutcome } from "./Jobs/JobRunner.ts"
 import { Retention } from "./Jobs/Retention.ts"
 import { Scheduler } from "./Jobs/Scheduler.ts"
 import * as Logging from "./Observability/Logging.ts"
@@ -45,7 +46,7 @@ const report = (label: string, outcome: JobOutcome) =>
     if (outcome._tag !== "Finished") return yield* new CliFailure({ message: `${label} not started: ${outcome.reason}` })
     const summary = Object.entries(outcome.counts).map(([k, v]) => `${k}=${v}`).join(" ")
     yield* Console.log(`[${label}] run ${outcome.runId} ${outcome.status}: ${summary}`)
-    if ((outcome.counts.failed ?? 0) > 0) {
+    if (outcome.shortfall !== undefined) {
       return yield* new CliFailure({
         message: `${outcome.counts.failed} symbols could not be filled (see the warnings above); running the same command again retries only what is missing`
       })

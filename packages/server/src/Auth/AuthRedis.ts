@@ -1,22 +1,11 @@
 import { Config, Context, Data, Duration, Effect, Exit, Layer, Option, Redacted, type Scope } from "effect"
 import { Redis as PersistenceRedis } from "effect/persistence"
 import { Redis } from "ioredis"
-import type { BreakerSettings } from "../Resilience/BreakerMachine.ts"
+import { redisBreakerSettings } from "../Resilience/BreakerMachine.ts"
 import { makeCircuitBreaker } from "../Resilience/CircuitBreaker.ts"
 
 /** A Redis command of the auth feature that failed, timed out, or was not sent (breaker open). */
 export class AuthRedisError extends Data.TaggedError("AuthRedisError")<{ readonly operation: string; readonly reason: string }> {}
-
-/** As the cache tier: three errors in a row open the breaker for 1 s, doubling up to 30 s. */
-const breakerSettings: BreakerSettings = {
-  consecutiveFailures: 3,
-  failureRate: 0.5,
-  windowSize: 20,
-  minimumCalls: 10,
-  openMs: 1_000,
-  maxOpenMs: 30_000,
-  halfOpenProbes: 1
-}
 
 /**
  * The auth feature's own Redis connections (commands, and a subscriber for
@@ -65,7 +54,7 @@ export class AuthRedis extends Context.Service<AuthRedis, {
           )
         const client = yield* open({ enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true })
         const subscriber = yield* open({ enableOfflineQueue: true, maxRetriesPerRequest: null })
-        const breaker = yield* makeCircuitBreaker(breakerSettings, (t) =>
+        const breaker = yield* makeCircuitBreaker(redisBreakerSettings, (t) =>
           t.to === "Open" && t.from === "Closed"
             ? Effect.logWarning("auth Redis unavailable; sessions, tokens and users are read from PostgreSQL")
             : t.to === "Closed"

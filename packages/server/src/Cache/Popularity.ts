@@ -1,5 +1,5 @@
 import { Config, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { RemoteCache } from "./RemoteCache.ts"
+import { PopularityStore } from "./PopularityStore.ts"
 
 /**
  * Which symbols are requested most, so prewarm knows what to load. Counts are
@@ -13,7 +13,7 @@ export class Popularity extends Context.Service<Popularity, {
 }>()("@marketgate/server/Cache/Popularity") {
   static readonly make = (flushEvery: Duration.Duration) =>
     Effect.gen(function*() {
-      const remote = yield* RemoteCache
+      const remote = yield* PopularityStore
       let pending = new Map<string, number>()
       const local = new Map<string, number>()
 

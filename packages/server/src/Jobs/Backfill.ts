@@ -3,9 +3,12 @@ import type { Instrument } from "@marketgate/domain/Instrument"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
+import { MarketCache } from "../Cache/MarketCache.ts"
 import { DailyHistory, type FillStats } from "../MarketData/DailyHistory.ts"
 import { makeStepCollector, stepFields } from "../Observability/StepTimings.ts"
-import { type Counts, type JobContext, type JobOutcome, JobRunner, type StartOutcome } from "./JobRunner.ts"
+import * as JobResult from "./JobResult.ts"
+import type { Counts } from "./JobResult.ts"
+import { type JobContext, type JobOutcome, JobRunner, type StartOutcome } from "./JobRunner.ts"
 
 export interface BackfillRequest {
   /** Default: every listed instrument. */
@@ -21,6 +24,13 @@ const BATCH = 50
 const CONCURRENCY = 4
 /** Under a rate limit, how long one batch may take by pacing alone. */
 const PACED_BATCH_SECONDS = 5
+
+/** What `fill` did: symbols asked for, done, failed (not filled), and the sessions' figures. */
+export interface FillCounts extends Counts {
+  readonly symbols: number
+  readonly done: number
+  readonly failed: number
+}
 
 /** Per-range bounds of what one job fills: the whole history of each symbol or a window. */
 export type Window = (instrument: Instrument) => { readonly from: IsoDate; readonly to: IsoDate } | undefined
@@ -46,12 +56,13 @@ export class Backfill extends Context.Service<Backfill, {
     window: Window,
     ctx: JobContext,
     options?: { readonly ratePerSecond?: number | undefined; readonly onProgress?: ((counts: Counts) => Effect.Effect<void>) | undefined }
-  ) => Effect.Effect<Counts>
+  ) => Effect.Effect<FillCounts>
 }>()("@marketgate/server/Jobs/Backfill") {
   static readonly layer = Layer.effect(
     Backfill,
     Effect.gen(function*() {
       const history = yield* DailyHistory
+      const cache = yield* MarketCache
       const catalog = yield* InstrumentCatalog
       const runner = yield* JobRunner
       const limiter = yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
@@ -87,22 +98,22 @@ export class Backfill extends Context.Service<Backfill, {
             Effect.forEach(batch, (instrument) => {
               const range = window(instrument)
               if (range === undefined) return Effect.sync(() => void ok++)
-              let unsaved = 0
               const add = (s: FillStats) => {
                 counts.sessions += s.sessions
                 counts.fetched += s.fetched
                 counts.written += s.written
                 counts.suspended += s.suspended
                 counts.quarantined += s.quarantined
-                unsaved += s.unsaved
               }
               return pace.pipe(
-                Effect.andThen(history.sessions(instrument, toDayNumber(range.from), toDayNumber(range.to), {
-                  ingestRunId: ctx.runId,
-                  onStats: add
-                })),
+                Effect.andThen(history.sessions(instrument, toDayNumber(range.from), toDayNumber(range.to), { ingestRunId: ctx.runId })),
+                Effect.tap(({ rescaled, stats }) => {
+                  add(stats)
+                  // New corporate actions rescaled the stored bars: cached series of the symbol are stale.
+                  return rescaled ? cache.invalidatePrefix("daily", instrument.symbol) : Effect.void
+                }),
                 Effect.match({
-                  onSuccess: () => (unsaved > 0 ? `the store did not keep ${unsaved} fetched bars` : undefined),
+                  onSuccess: ({ stats }) => (stats.unsaved > 0 ? `the store did not keep ${stats.unsaved} fetched bars` : undefined),
                   onFailure: (error) => error.message
                 }),
                 Effect.flatMap((error) => {
@@ -162,7 +173,7 @@ export class Backfill extends Context.Service<Backfill, {
             ratePerSecond: request.ratePerSecond,
             onProgress
           })
-          return { ...counts, unknown: unknown.length }
+          return JobResult.ofSymbols({ ...counts, unknown: unknown.length })
         })
 
       const spec = (request: BackfillRequest, trigger: string) => ({

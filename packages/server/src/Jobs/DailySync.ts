@@ -3,6 +3,7 @@ import type { Market } from "@marketgate/domain/Symbol"
 import { Clock, Config, Context, Effect, Layer, Schema } from "effect"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { Backfill } from "./Backfill.ts"
+import * as JobResult from "./JobResult.ts"
 import { type JobOutcome, JobRunner } from "./JobRunner.ts"
 import { TrackedInstruments } from "./TrackedInstruments.ts"
 
@@ -36,12 +37,12 @@ export class DailySync extends Context.Service<DailySync, {
             Effect.gen(function*() {
               const instruments = yield* tracked.list(market)
               const now = yield* Clock.currentTimeMillis
-              return yield* backfill.fill(instruments, (instrument) => {
+              return JobResult.ofSymbols(yield* backfill.fill(instruments, (instrument) => {
                 const calendar = calendars.of(instrument.exchange)
                 const last = calendar.lastCompletedSession(now)
                 if (last === undefined) return undefined
                 return { from: fromDayNumber(calendar.sessionsBefore(last, options.sessions - 1)), to: fromDayNumber(last) }
-              }, ctx)
+              }, ctx))
             }))
         return DailySync.of({ run })
       })

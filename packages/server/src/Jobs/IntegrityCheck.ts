@@ -2,6 +2,7 @@ import { fromDayNumber } from "@marketgate/domain/CalendarDate"
 import { Clock, Config, Context, Effect, Layer, Schema } from "effect"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { Backfill } from "./Backfill.ts"
+import * as JobResult from "./JobResult.ts"
 import { type JobOutcome, JobRunner } from "./JobRunner.ts"
 import { TrackedInstruments } from "./TrackedInstruments.ts"
 
@@ -35,12 +36,12 @@ export class IntegrityCheck extends Context.Service<IntegrityCheck, {
             Effect.gen(function*() {
               const instruments = yield* tracked.list()
               const now = yield* Clock.currentTimeMillis
-              return yield* backfill.fill(instruments, (instrument) => {
+              return JobResult.ofSymbols(yield* backfill.fill(instruments, (instrument) => {
                 const calendar = calendars.of(instrument.exchange)
                 const last = calendar.lastCompletedSession(now)
                 if (last === undefined) return undefined
                 return { from: fromDayNumber(calendar.sessionsBefore(last, options.windowDays - 1)), to: fromDayNumber(last) }
-              }, ctx)
+              }, ctx))
             }))
         return IntegrityCheck.of({ run })
       })

@@ -4,6 +4,7 @@ import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
 import { IntradayHistory } from "../MarketData/IntradayHistory.ts"
 import { IntradayRepo } from "../Store/IntradayRepo.ts"
+import * as JobResult from "./JobResult.ts"
 import { type JobOutcome, JobRunner } from "./JobRunner.ts"
 
 /** Pairs with bars stored this recently are kept current. */
@@ -61,7 +62,7 @@ export class IntradayRefresh extends Context.Service<IntradayRefresh, {
                       )
                     }
                   }), { concurrency: CONCURRENCY, discard: true })
-                return counts
+                return JobResult.ofSymbols(counts)
               }))
           )
         })

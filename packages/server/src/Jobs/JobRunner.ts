@@ -5,8 +5,7 @@ import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { IngestRunRepo, type RunStatus } from "../Store/IngestRunRepo.ts"
 import type { StoreError } from "../Store/StoreError.ts"
 import { JobLock } from "./JobLock.ts"
-
-export type Counts = Record<string, number>
+import type { Counts, JobResult } from "./JobResult.ts"
 
 export interface JobSpec {
   /** `daily_sync`, `backfill`, `integrity`, `retention` … one run of a kind at a time. */
@@ -30,7 +29,14 @@ export interface JobContext {
 export type JobOutcome =
   | { readonly _tag: "Skipped"; readonly reason: string }
   | { readonly _tag: "NotStarted"; readonly reason: string }
-  | { readonly _tag: "Finished"; readonly runId: number; readonly status: Exclude<RunStatus, "running">; readonly counts: Counts }
+  | {
+    readonly _tag: "Finished"
+    readonly runId: number
+    readonly status: Exclude<RunStatus, "running">
+    readonly counts: Counts
+    /** Why the job left part of its work undone (its body answered `Incomplete`). */
+    readonly shortfall: string | undefined
+  }
 
 /** What `start` answers once the run has begun, or why it has not. */
 export type StartOutcome =
@@ -49,9 +55,9 @@ export const instanceName = `${Os.hostname()}:${process.pid}`
  */
 export class JobRunner extends Context.Service<JobRunner, {
   /** Runs the job to its end (or Skipped when a run of that kind is already going). */
-  readonly run: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<JobOutcome, never, R>
+  readonly run: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<JobResult, E, R>) => Effect.Effect<JobOutcome, never, R>
   /** Starts the job in the background and answers once it has started, or why it did not. */
-  readonly start: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<Counts, E, R>) => Effect.Effect<StartOutcome, never, R>
+  readonly start: <E, R>(spec: JobSpec, body: (ctx: JobContext) => Effect.Effect<JobResult, E, R>) => Effect.Effect<StartOutcome, never, R>
 }>()("@marketgate/server/Jobs/JobRunner") {
   static readonly layer = Layer.effect(
     JobRunner,
@@ -76,7 +82,7 @@ export class JobRunner extends Context.Service<JobRunner, {
 
       const execute = <E, R>(
         spec: JobSpec,
-        body: (ctx: JobContext) => Effect.Effect<Counts, E, R>,
+        body: (ctx: JobContext) => Effect.Effect<JobResult, E, R>,
         started: (outcome: StartOutcome) => Effect.Effect<void>
       ): Effect.Effect<JobOutcome, never, R> =>
         // Only the body is interruptible: a run that is interrupted (shutdown)
@@ -127,20 +133,16 @@ export class JobRunner extends Context.Service<JobRunner, {
               })
             )
           ))
-          const counts = Exit.isSuccess(exit) ? exit.value : last
-          // A run that left symbols unfilled did not do its job: it is failed (and
-          // alerts), though what it did fill is kept and a rerun retries the rest.
-          const unfilled = Exit.isSuccess(exit) && typeof counts.failed === "number" && counts.failed > 0
+          const counts = Exit.isSuccess(exit) ? exit.value.counts : last
+          const shortfall = Exit.isSuccess(exit) && exit.value._tag === "Incomplete" ? exit.value.reason : undefined
           const status: Exclude<RunStatus, "running"> = Exit.isSuccess(exit)
-            ? (unfilled ? "failed" : "succeeded")
+            ? (shortfall === undefined ? "succeeded" : "failed")
             : Cause.hasInterruptsOnly(exit.cause)
             ? "interrupted"
             : "failed"
           const error = Exit.isFailure(exit)
             ? (status === "failed" ? Cause.pretty(exit.cause).slice(0, 4000) : undefined)
-            : unfilled
-            ? `${counts.failed}${counts.symbols === undefined ? "" : ` of ${counts.symbols}`} symbols could not be filled (see the warnings of this run); a rerun retries them`
-            : undefined
+            : shortfall
           const seconds = ((yield* Clock.currentTimeMillis) - begin) / 1000
           yield* runs.finish(runId, { status, counts, error }).pipe(Effect.ignore)
           jobRuns.inc({ job: spec.kind, outcome: status })
@@ -149,7 +151,7 @@ export class JobRunner extends Context.Service<JobRunner, {
           yield* log(`${spec.kind} ${status}`).pipe(
             Effect.annotateLogs({ job: spec.kind, run_id: runId, trigger: spec.trigger, duration_s: Math.round(seconds * 10) / 10, ...counts })
           )
-          return { _tag: "Finished", runId, status, counts } as const
+          return { _tag: "Finished", runId, status, counts, shortfall } as const
         })))
 
       return JobRunner.of({

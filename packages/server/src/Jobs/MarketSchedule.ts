@@ -1,10 +1,10 @@
 import type { Market } from "@marketgate/domain/Symbol"
 import { Clock, Config, Effect, Layer } from "effect"
 import { TradingCalendars } from "../Calendar/TradingCalendars.ts"
-import { Prewarm } from "../MarketData/Prewarm.ts"
 import { DailySync } from "./DailySync.ts"
 import { IntradayRefresh } from "./IntradayRefresh.ts"
 import { ListingRefresh } from "./ListingRefresh.ts"
+import { Prewarm } from "./Prewarm.ts"
 import { Retention } from "./Retention.ts"
 import { type ScheduledJob, Scheduler } from "./Scheduler.ts"
 

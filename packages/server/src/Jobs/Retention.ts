@@ -2,6 +2,7 @@ import { fromDayNumber } from "@marketgate/domain/CalendarDate"
 import { Clock, Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { DailyBarRepo } from "../Store/DailyBarRepo.ts"
 import { IntradayRepo } from "../Store/IntradayRepo.ts"
+import * as JobResult from "./JobResult.ts"
 import { type JobOutcome, JobRunner } from "./JobRunner.ts"
 
 export interface RetentionOptions {
@@ -46,7 +47,7 @@ export class Retention extends Context.Service<Retention, {
                 const cutoff = fromDayNumber(Math.floor((now - Duration.toMillis(options.daily.value)) / DAY_MS))
                 dailyDeleted = yield* daily.deleteBefore(cutoff)
               }
-              return { partitions_dropped: dropped.length, daily_deleted: dailyDeleted }
+              return JobResult.complete({ partitions_dropped: dropped.length, daily_deleted: dailyDeleted })
             }))
         return Retention.of({ run })
       })

@@ -6,6 +6,7 @@ import type { ExchangeCalendar } from "@marketgate/domain/calendar/ExchangeCalen
 import type { Instrument } from "@marketgate/domain/Instrument"
 import { type Interval, isIntraday, minutesOf } from "@marketgate/domain/Interval"
 import { Effect } from "effect"
+import { clip } from "./SessionPlan.ts"
 
 /** A requested date range, defaults applied, in the exchange's calendar. */
 export interface ResolvedRange {
@@ -49,11 +50,10 @@ export const barCount = (
   range: ResolvedRange,
   now: number
 ): number => {
-  // An unknown listing date clips nothing: the provider answers what it has.
-  const from = instrument.listed_date === null ? range.from : Math.max(range.from, toDayNumber(instrument.listed_date))
-  const to = Math.min(range.to, calendar.localDayAt(now))
-  if (to < from) return 0
-  const sessions = calendar.sessionDays(from, to)
+  // Clipped as DailyHistory clips it, up to today (whose intraday bars count).
+  const span = clip(instrument, range.from, range.to, calendar.localDayAt(now))
+  if (span === undefined) return 0
+  const sessions = calendar.sessionDays(span.first, span.last)
   switch (interval) {
     case "1d":
       return sessions.length

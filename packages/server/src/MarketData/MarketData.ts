@@ -81,7 +81,9 @@ export class MarketData extends Context.Service<MarketData, {
 
       const adjusted = (instrument: Instrument, range: ResolvedRange, adjust: Adjust) =>
         Effect.gen(function*() {
-          const daily = yield* history.sessions(instrument, range.from, range.to)
+          const { bars: daily, rescaled } = yield* history.sessions(instrument, range.from, range.to)
+          // New corporate actions rescaled the stored bars: every cached series of the symbol is stale.
+          if (rescaled) yield* cache.invalidatePrefix("daily", instrument.symbol)
           if (adjust === "none") return adjustDailyBars(daily, adjust, 1)
           const factor = adjust === "qfq" ? yield* latestFactor(instrument.symbol, daily) : 1
           // Volume follows the splits (docs/api.md); without the store's actions it stays as traded.

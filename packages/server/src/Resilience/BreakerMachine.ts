@@ -9,7 +9,7 @@
  * Open     → HalfOpen  on the first admission once `retryAt` has passed.
  * HalfOpen → Closed    when a probe succeeds.
  * HalfOpen → Open      when a probe fails (the next opening lasts longer).
- * At most `halfOpenProbes` probes run at once; other calls are rejected.
+ * One probe runs at a time; other calls are rejected while it does.
  * An outcome of a call admitted under an older generation changes nothing.
  */
 
@@ -22,7 +22,6 @@ export interface BreakerSettings {
   readonly openMs: number
   /** … up to this, ms. A provider's Retry-After can lengthen an opening up to `maxOpenMs` too. */
   readonly maxOpenMs: number
-  readonly halfOpenProbes: number
 }
 
 export type BreakerState =
@@ -40,7 +39,13 @@ export type BreakerState =
     /** Openings in a row without a successful probe between them. */
     readonly openings: number
   }
-  | { readonly _tag: "HalfOpen"; readonly generation: number; readonly probes: number; readonly openings: number }
+  | {
+    readonly _tag: "HalfOpen"
+    readonly generation: number
+    /** Whether the one probe is in flight. */
+    readonly probing: boolean
+    readonly openings: number
+  }
 
 export type StateName = BreakerState["_tag"]
 
@@ -54,6 +59,19 @@ export const initial: BreakerState = { _tag: "Closed", generation: 0, consecutiv
 export type Admission =
   | { readonly admitted: true; readonly probe: boolean; readonly generation: number }
   | { readonly admitted: false; readonly retryAfterMs: number }
+
+/**
+ * A Redis fails fast: three errors in a row (or half of the last 20) open the
+ * breaker for 1 s, doubling up to 30 s. The cache tier and auth's Redis use it.
+ */
+export const redisBreakerSettings: BreakerSettings = {
+  consecutiveFailures: 3,
+  failureRate: 0.5,
+  windowSize: 20,
+  minimumCalls: 10,
+  openMs: 1_000,
+  maxOpenMs: 30_000
+}
 
 /** The length of the n-th opening in a row (n ≥ 1), before any Retry-After. */
 export const openDuration = (settings: BreakerSettings, n: number): number =>
@@ -74,7 +92,6 @@ const open = (
 
 /** May a call run now? A call admitted in HalfOpen is a probe. */
 export const admit = (
-  settings: BreakerSettings,
   state: BreakerState,
   now: number
 ): readonly [Admission, BreakerState, Transition | undefined] => {
@@ -83,12 +100,12 @@ export const admit = (
       return [{ admitted: true, probe: false, generation: state.generation }, state, undefined]
     case "Open": {
       if (now < state.retryAt) return [{ admitted: false, retryAfterMs: state.retryAt - now }, state, undefined]
-      const next: BreakerState = { _tag: "HalfOpen", generation: state.generation + 1, probes: 1, openings: state.openings }
+      const next: BreakerState = { _tag: "HalfOpen", generation: state.generation + 1, probing: true, openings: state.openings }
       return [{ admitted: true, probe: true, generation: next.generation }, next, { from: "Open", to: "HalfOpen" }]
     }
     case "HalfOpen": {
-      if (state.probes >= settings.halfOpenProbes) return [{ admitted: false, retryAfterMs: 0 }, state, undefined]
-      return [{ admitted: true, probe: true, generation: state.generation }, { ...state, probes: state.probes + 1 }, undefined]
+      if (state.probing) return [{ admitted: false, retryAfterMs: 0 }, state, undefined]
+      return [{ admitted: true, probe: true, generation: state.generation }, { ...state, probing: true }, undefined]
     }
   }
 }
@@ -130,7 +147,7 @@ export const record = (
     }
     case "HalfOpen": {
       if (!admission.probe) return [state, undefined]
-      if (outcome._tag === "Ignored") return [{ ...state, probes: Math.max(0, state.probes - 1) }, undefined]
+      if (outcome._tag === "Ignored") return [{ ...state, probing: false }, undefined]
       if (outcome._tag === "Success") {
         return [{ _tag: "Closed", generation: state.generation + 1, consecutive: 0, window: [] }, {
           from: "HalfOpen",

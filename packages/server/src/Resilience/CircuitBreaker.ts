@@ -13,7 +13,7 @@ export interface CircuitBreaker {
     reject: (retryAfterMs: number) => E
   ) => Effect.Effect<A, E, R>
   readonly state: Effect.Effect<Machine.BreakerState>
-  /** Whether a call would be admitted now (closed, a probe slot free, or the opening over). */
+  /** Whether a call would be admitted now (closed, no probe in flight, or the opening over). */
   readonly admits: Effect.Effect<boolean>
   /** Whether the next admitted call would be a half-open probe. */
   readonly probing: Effect.Effect<boolean>
@@ -45,12 +45,10 @@ export const makeCircuitBreaker = (
       Effect.uninterruptibleMask((restore) =>
         Effect.withFiber((fiber) => {
           const clock = fiber.getRef(Clock.Clock)
-          const [admission, next, transition] = Machine.admit(settings, MutableRef.get(state), clock.currentTimeMillisUnsafe())
+          const [admission, next, transition] = Machine.admit(MutableRef.get(state), clock.currentTimeMillisUnsafe())
+          // A rejection changes neither the state nor reports a transition.
+          if (!admission.admitted) return Effect.fail(reject(admission.retryAfterMs))
           MutableRef.set(state, next)
-          if (!admission.admitted) {
-            const rejected = Effect.fail(reject(admission.retryAfterMs))
-            return transition === undefined ? rejected : Effect.andThen(onTransition(transition), rejected)
-          }
           const run = Effect.onExit(restore(call), (exit) => {
             const outcome = Exit.isFailure(exit) && exit.cause.reasons.every((r) => r._tag === "Interrupt") ? ignored : classify(exit)
             const [after, recorded] = Machine.record(settings, MutableRef.get(state), admission, outcome, clock.currentTimeMillisUnsafe())
@@ -62,7 +60,7 @@ export const makeCircuitBreaker = (
       )
 
     const admission = Effect.clockWith((clock) =>
-      Effect.sync(() => Machine.admit(settings, MutableRef.get(state), clock.currentTimeMillisUnsafe())[0])
+      Effect.sync(() => Machine.admit(MutableRef.get(state), clock.currentTimeMillisUnsafe())[0])
     )
 
     return {

@@ -5,16 +5,17 @@ import { Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, type 
 import type { Redis } from "ioredis"
 import { type CacheCodec, type CacheEntry, codecOf, entryKey } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
-import { type CacheTier, memoryCacheTier, memoryGroup } from "../../src/Cache/CacheTier.ts"
-import { MemoryTier } from "../../src/Cache/MemoryTier.ts"
+import type { CacheTier } from "../../src/Cache/CacheTier.ts"
+import { L1 } from "../../src/Cache/L1.ts"
 import * as RedisRemoteCache from "../../src/Cache/RedisRemoteCache.ts"
-import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
+import { FillLock } from "../../src/Cache/FillLock.ts"
+import { SharedTier } from "../../src/Cache/SharedTier.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { deleteNamespace, randomNamespace, redisClient, scanKeys, testRedisUrl, waitUntil } from "../support/RedisTest.ts"
 
 /**
  * One contract, every tier. A tier under test is made per namespace; its
- * `inspect` looks underneath the tier (the MemoryTier's map, the Redis
+ * `exists` looks underneath the tier (the L1's own lookup, the Redis
  * keyspace) to check where entries really live.
  */
 interface TierUnderTest {
@@ -236,17 +237,23 @@ const conformance = (name: string, under: TierUnderTest) =>
   })
 
 // ---------------------------------------------------------------------------
-// The memory tier (L1): one MemoryTier shared by every namespace, as the
-// storage underneath; `exists` looks into it directly.
+// The memory tier: the very L1 MarketCache uses (`L1.tier` is a view over the
+// synchronous calls its lookups make), one per namespace as one per cache
+// instance; `exists` asks the L1 directly, without the tier.
 // ---------------------------------------------------------------------------
-const memory = new MemoryTier({ maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 })
-conformance("memory", {
-  tier: (namespace) => Effect.succeed(memoryCacheTier(memory, namespace)),
+const l1s = new Map<string, L1>()
+conformance("memory (L1)", {
+  tier: (namespace) =>
+    Effect.sync(() => {
+      const l1 = new L1({ maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 })
+      l1s.set(namespace, l1)
+      return l1.tier
+    }),
   exists: (fullKey, now) =>
     Effect.sync(() => {
-      // `<namespace>:<kind>:<key>` → the MemoryTier's (group, key).
+      // `<namespace>:<kind>:<key>` → that namespace's L1, (kind, key).
       const m = /^(.*?):(quote|overview|intraday|daily|instruments):(.*)$/.exec(fullKey)
-      return m !== null && memory.get(memoryGroup(m[1]!, m[2] as CacheKind), m[3]!, now) !== undefined
+      return m !== null && l1s.get(m[1]!)?.get(m[2] as CacheKind, m[3]!, now) !== undefined
     })
 })
 
@@ -263,7 +270,8 @@ const remoteFor = (namespace: string) =>
         Layer.provide(MetricsRegistry.layerTest)
       )
     )
-    return Context.get(context, RemoteCache)
+    const shared = Context.get(context, SharedTier)
+    return { tier: shared.tier, writeBehind: shared.writeBehind, readOrLock: Context.get(context, FillLock).readOrLock }
   })
 
 const redisTier = (namespace: string) =>
@@ -320,7 +328,7 @@ describe("Redis tier specifics", () => {
           Layer.provide(MetricsRegistry.layerTest)
         )
       )
-      const tier = Context.get(context, RemoteCache).tier
+      const tier = Context.get(context, SharedTier).tier
       const now = Date.now()
       const exit = yield* Effect.exit(tier.set("quote", "first", text("first", now), now))
       assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? String(exit.cause) : "")
@@ -328,7 +336,8 @@ describe("Redis tier specifics", () => {
 })
 
 // ---------------------------------------------------------------------------
-// The shared lock on real Redis: READ_OR_LOCK and RELEASE (RedisRemoteCache.ts),
+// The shared lock on real Redis: READ_OR_LOCK (RedisFillLock.ts) and its release
+// by the write-behind (RedisSharedTier.ts),
 // and the batching of concurrent reads into one script call or one MGET.
 // ---------------------------------------------------------------------------
 const exists = (redis: Redis, key: string) => Effect.map(Effect.tryPromise(() => redis.exists(key)), (n) => n === 1)

@@ -1,11 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { type CacheEntry, codecOf } from "../../src/Cache/CacheEntry.ts"
 import type { CacheKind } from "../../src/Cache/CachePolicy.ts"
 import { defaultPolicies } from "../../src/Cache/CachePolicy.ts"
 import { type CacheSpec, MarketCache, type MarketCacheOptions } from "../../src/Cache/MarketCache.ts"
-import { RemoteCache, type SharedRead } from "../../src/Cache/RemoteCache.ts"
+import { FillLock, type SharedRead } from "../../src/Cache/FillLock.ts"
+import { InvalidationBus } from "../../src/Cache/InvalidationBus.ts"
+import { PopularityStore } from "../../src/Cache/PopularityStore.ts"
+import { RemoteCache } from "../../src/Cache/RemoteCache.ts"
+import { SharedTier } from "../../src/Cache/SharedTier.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 
 // Unit tests of MarketCache with fakes and the TestClock: no Redis
@@ -341,25 +345,19 @@ describe("MarketCache", () => {
   it.effect("TTL jitter: entries written at one instant get freshness spread over ±10 %, not one shared deadline", () => {
     const written: Array<{ readonly entry: CacheEntry<unknown>; readonly now: number }> = []
     // A shared tier that only records what is written to it (disabled, so nothing is read from it).
-    const recording = Layer.succeed(
-      RemoteCache,
-      RemoteCache.of({
-        enabled: false,
-        tier: {
-          level: "l2",
-          get: () => Effect.succeed(Option.none()),
-          set: () => Effect.void,
-          delete: () => Effect.void,
-          deletePrefix: () => Effect.succeed(0)
-        },
-        readOrLock: () => Effect.succeed({ _tag: "Miss", token: undefined }),
-        writeBehind: (_kind, _key, entry) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void (entry !== undefined && written.push({ entry, now })))),
-        publish: () => Effect.void,
-        subscribe: () => Effect.void,
-        recordHits: () => Effect.void,
-        hottest: () => Effect.succeed([])
-      })
+    const recording = Layer.mergeAll(
+      Layer.effect(
+        SharedTier,
+        Effect.map(SharedTier, (none) =>
+          SharedTier.of({
+            ...none,
+            writeBehind: (_kind, _key, entry) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void (entry !== undefined && written.push({ entry, now }))))
+          }))
+      ).pipe(Layer.provide(SharedTier.layerNone)),
+      FillLock.layerNone,
+      InvalidationBus.layerNone,
+      PopularityStore.layerNone
     )
     const FRESH = 100_000
     const N = 200
@@ -438,31 +436,26 @@ describe("MarketCache: single and batch loads of one key, and the cluster lock",
     }).pipe(Effect.provide(cacheLayer())))
 
   // Across instances, a key missing from L1 is read from L2 and, when L2
-  // misses too, its lock is taken in the same round trip (RedisRemoteCache's
+  // misses too, its lock is taken in the same round trip (RedisFillLock's
   // READ_OR_LOCK script; its semantics are tested on real Redis in
   // CacheTier.conformance.test.ts). A fake shared tier scripts the answers.
   const scripted = (reads: ReadonlyArray<SharedRead<string>>, released: Array<{ token: string; value: unknown }>) => {
     let next = 0
-    return Layer.succeed(
-      RemoteCache,
-      RemoteCache.of({
-        enabled: true,
-        tier: {
-          level: "l2",
-          get: () => Effect.succeed(Option.none()),
-          set: () => Effect.void,
-          delete: () => Effect.void,
-          deletePrefix: () => Effect.succeed(0)
-        },
-        readOrLock: <A>() => Effect.sync(() => reads[Math.min(next++, reads.length - 1)] as unknown as SharedRead<A>),
-        // Only writes that release a lock are recorded.
-        writeBehind: (_kind, _key, entry, token) =>
-          Effect.sync(() => void (token !== undefined && released.push({ token, value: entry?.value }))),
-        publish: () => Effect.void,
-        subscribe: () => Effect.void,
-        recordHits: () => Effect.void,
-        hottest: () => Effect.succeed([])
-      })
+    return Layer.mergeAll(
+      Layer.effect(
+        SharedTier,
+        Effect.map(SharedTier, (none) =>
+          SharedTier.of({
+            ...none,
+            enabled: true,
+            // Only writes that release a lock are recorded.
+            writeBehind: (_kind, _key, entry, token) =>
+              Effect.sync(() => void (token !== undefined && released.push({ token, value: entry?.value })))
+          }))
+      ).pipe(Layer.provide(SharedTier.layerNone)),
+      Layer.succeed(FillLock, FillLock.of({ readOrLock: <A>() => Effect.sync(() => reads[Math.min(next++, reads.length - 1)] as unknown as SharedRead<A>) })),
+      InvalidationBus.layerNone,
+      PopularityStore.layerNone
     )
   }
   const theirs: CacheEntry<string> = { value: "stored by the other instance", json: "\"stored by the other instance\"", freshUntil: 60_000, staleUntil: 660_000 }

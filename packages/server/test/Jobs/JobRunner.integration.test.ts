@@ -1,6 +1,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { JobLock } from "../../src/Jobs/JobLock.ts"
+import * as JobResult from "../../src/Jobs/JobResult.ts"
 import { JobRunner } from "../../src/Jobs/JobRunner.ts"
 import { MetricsRegistry } from "../../src/Observability/MetricsRegistry.ts"
 import { IngestRunRepo } from "../../src/Store/IngestRunRepo.ts"
@@ -50,11 +51,11 @@ describe("a store that cannot lock or record a run", () => {
       Effect.gen(function*() {
         const runner = yield* JobRunner
         let ran = false
-        const outcome = yield* runner.run({ kind: "backfill", trigger: "api", params: {} }, () => Effect.sync(() => { ran = true; return {} }))
+        const outcome = yield* runner.run({ kind: "backfill", trigger: "api", params: {} }, () => Effect.sync(() => { ran = true; return JobResult.complete({}) }))
         assert.strictEqual(outcome._tag, "NotStarted")
         assert.isFalse(ran)
         assert.include(outcome._tag === "NotStarted" ? outcome.reason : "", "connection refused")
-        const started = yield* runner.start({ kind: "backfill", trigger: "api", params: {} }, () => Effect.succeed({}))
+        const started = yield* runner.start({ kind: "backfill", trigger: "api", params: {} }, () => Effect.succeed(JobResult.complete({})))
         // Not "Skipped": nobody else is running it, the store is down.
         assert.strictEqual(started._tag, "NotStarted")
         assert.strictEqual(yield* metric("job_runs_total", { job: "backfill", outcome: "failed" }), 2)
@@ -95,17 +96,17 @@ for (const [name, database] of backends) {
               yield* ctx.progress({ done: 1 })
               yield* Deferred.succeed(started, ctx.runId)
               yield* Deferred.await(gate)
-              return { done: 2, written: 480 }
+              return JobResult.complete({ done: 2, written: 480 })
             })))
           const runId = yield* Deferred.await(started)
           const running = yield* runs.get(runId)
           assert.strictEqual(running?.status, "running")
           assert.deepStrictEqual(running?.counts, { done: 1 })
-          const second = yield* runner.run({ kind: "daily_sync:CN", trigger: "api", params: {} }, () => Effect.succeed({}))
+          const second = yield* runner.run({ kind: "daily_sync:CN", trigger: "api", params: {} }, () => Effect.succeed(JobResult.complete({})))
           assert.strictEqual(second._tag, "Skipped")
           yield* Deferred.succeed(gate, undefined)
           const outcome = yield* Fiber.join(first)
-          assert.deepStrictEqual(outcome, { _tag: "Finished", runId, status: "succeeded", counts: { done: 2, written: 480 } })
+          assert.deepStrictEqual(outcome, { _tag: "Finished", runId, status: "succeeded", counts: { done: 2, written: 480 }, shortfall: undefined })
           const done = yield* runs.get(runId)
           assert.strictEqual(done?.status, "succeeded")
           assert.deepStrictEqual(done?.counts, { done: 2, written: 480 })
@@ -113,7 +114,7 @@ for (const [name, database] of backends) {
           assert.strictEqual(yield* metric("job_runs_total", { job: "daily_sync:CN", outcome: "succeeded" }), 1)
           assert.strictEqual(yield* metric("job_runs_total", { job: "daily_sync:CN", outcome: "skipped" }), 1)
           // Nothing is left holding the lock.
-          const again = yield* runner.run({ kind: "daily_sync:CN", trigger: "api", params: {} }, () => Effect.succeed({ done: 0 }))
+          const again = yield* runner.run({ kind: "daily_sync:CN", trigger: "api", params: {} }, () => Effect.succeed(JobResult.complete({ done: 0 })))
           assert.strictEqual(again._tag, "Finished")
         }))
 
@@ -133,15 +134,16 @@ for (const [name, database] of backends) {
           assert.strictEqual(yield* metric("job_runs_total", { job: "retention", outcome: "failed" }), 1)
         }))
 
-      it.effect("a run that leaves symbols unfilled is recorded failed, with what it did fill", () =>
+      it.effect("a run that leaves symbols unfilled (an Incomplete result) is recorded failed, with what it did fill", () =>
         Effect.gen(function*() {
           const runner = yield* JobRunner
           const runs = yield* IngestRunRepo
           const outcome = yield* runner.run({ kind: "backfill", trigger: "cli", params: {} }, () =>
-            Effect.succeed({ symbols: 4, done: 4, failed: 1, written: 720 }))
+            Effect.succeed(JobResult.ofSymbols({ symbols: 4, done: 4, failed: 1, written: 720 })))
           assert.strictEqual(outcome._tag, "Finished")
           if (outcome._tag !== "Finished") return
           assert.strictEqual(outcome.status, "failed")
+          assert.match(outcome.shortfall ?? "", /1 of 4 symbols could not be filled/)
           const row = yield* runs.get(outcome.runId)
           assert.strictEqual(row?.status, "failed")
           assert.match(row?.error ?? "", /1 of 4 symbols could not be filled/)
@@ -166,7 +168,7 @@ for (const [name, database] of backends) {
           assert.strictEqual(row?.status, "interrupted")
           assert.isNotNull(row?.finishedAt)
           assert.deepStrictEqual(row?.counts, { done: 50 })
-          const next = yield* runner.run({ kind: "backfill", trigger: "api", params: {} }, () => Effect.succeed({}))
+          const next = yield* runner.run({ kind: "backfill", trigger: "api", params: {} }, () => Effect.succeed(JobResult.complete({})))
           assert.strictEqual(next._tag, "Finished")
         }))
 
@@ -176,9 +178,9 @@ for (const [name, database] of backends) {
           const runs = yield* IngestRunRepo
           const gate = yield* Deferred.make<void>()
           const started = yield* runner.start({ kind: "integrity", trigger: "startup", params: {} }, () =>
-            Deferred.await(gate).pipe(Effect.as({ written: 3 })))
+            Deferred.await(gate).pipe(Effect.as(JobResult.complete({ written: 3 }))))
           assert.strictEqual(started._tag, "Started")
-          const second = yield* runner.start({ kind: "integrity", trigger: "api", params: {} }, () => Effect.succeed({}))
+          const second = yield* runner.start({ kind: "integrity", trigger: "api", params: {} }, () => Effect.succeed(JobResult.complete({})))
           assert.strictEqual(second._tag, "Skipped")
           yield* Deferred.succeed(gate, undefined)
           const runId = started._tag === "Started" ? started.runId : -1

@@ -10,7 +10,7 @@ import { marketJobs } from "../../src/Jobs/MarketSchedule.ts"
 import { ListingRefresh } from "../../src/Jobs/ListingRefresh.ts"
 import { Retention } from "../../src/Jobs/Retention.ts"
 import { type ScheduledJob, Scheduler } from "../../src/Jobs/Scheduler.ts"
-import { Prewarm } from "../../src/MarketData/Prewarm.ts"
+import { Prewarm } from "../../src/Jobs/Prewarm.ts"
 
 // The scheduler on the TestClock: cron occurrences in exchange time zones,
 // weekends and exchange holidays skipped, failures not ending a schedule,
@@ -18,7 +18,7 @@ import { Prewarm } from "../../src/MarketData/Prewarm.ts"
 
 const now = Clock.currentTimeMillis
 
-const finished: JobOutcome = { _tag: "Finished", runId: 1, status: "succeeded", counts: {} }
+const finished: JobOutcome = { _tag: "Finished", runId: 1, status: "succeeded", counts: {}, shortfall: undefined }
 
 /** Builds the scheduler in its own scope at `start`, so the first sleep is computed from then. */
 const schedulerAt = (start: string, jobs: ReadonlyArray<ScheduledJob>) =>

@@ -6,6 +6,7 @@ import { Duration, Effect, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { MarketCache } from "../../src/Cache/MarketCache.ts"
+import { SecondOpinion } from "../../src/MarketData/SecondOpinion.ts"
 import { TradingCalendars } from "../../src/Calendar/TradingCalendars.ts"
 import { InstrumentCatalog } from "../../src/Instruments/InstrumentCatalog.ts"
 import { DailyHistory } from "../../src/MarketData/DailyHistory.ts"
@@ -41,6 +42,8 @@ const readPath = (
       IntradayRepo.layerMemory,
       IngestMetrics.layer,
       FakeSource.layer(source),
+      // One fake provider: nobody else to ask for a bar that failed a rule.
+      SecondOpinion.layerNone,
       MarketCache.layerTest
     )),
     Layer.provideMerge(Layer.mergeAll(TradingCalendars.layer, MetricsRegistry.layerTest))

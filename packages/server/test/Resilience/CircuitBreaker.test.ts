@@ -12,8 +12,7 @@ const settings: BreakerSettings = {
   windowSize: 6,
   minimumCalls: 4,
   openMs: 1_000,
-  maxOpenMs: 8_000,
-  halfOpenProbes: 1
+  maxOpenMs: 8_000
 }
 
 /**
@@ -27,7 +26,7 @@ class Model {
   window: Array<boolean> = []
   retryAt = 0
   openings = 0
-  probes = 0
+  probing = false
   generation = 0
   transitions: Array<string> = []
 
@@ -45,11 +44,12 @@ class Model {
       this.transitions.push("Open->HalfOpen")
       this.state = "HalfOpen"
       this.generation++
-      this.probes = 0
+      this.probing = false
     }
     if (this.state === "Closed") return { admitted: true, probe: false, generation: this.generation }
-    if (this.state === "HalfOpen" && this.probes < settings.halfOpenProbes) {
-      this.probes++
+    // One probe at a time.
+    if (this.state === "HalfOpen" && !this.probing) {
+      this.probing = true
       return { admitted: true, probe: true, generation: this.generation }
     }
     return { admitted: false, probe: false, generation: this.generation }
@@ -71,7 +71,7 @@ class Model {
         this.open(now, 0)
       }
     } else if (this.state === "HalfOpen" && call.probe) {
-      if (outcome === "ignored") this.probes--
+      if (outcome === "ignored") this.probing = false
       else if (outcome === "success") {
         this.transitions.push("HalfOpen->Closed")
         this.state = "Closed"
@@ -170,8 +170,8 @@ const check = (commands: ReadonlyArray<Command>) =>
       const actual = yield* breaker.state
       assert.strictEqual(actual._tag, model.state)
       if (actual._tag === "Open") assert.strictEqual(actual.retryAt, model.retryAt)
-      // Never more probes in flight than allowed.
-      if (actual._tag === "HalfOpen") assert.isAtMost(actual.probes, settings.halfOpenProbes)
+      // Never more than the one probe in flight.
+      if (actual._tag === "HalfOpen") assert.strictEqual(actual.probing, model.probing)
       assert.deepStrictEqual(seen.map((t) => `${t.from}->${t.to}`), model.transitions)
     }
     for (const { done, fiber } of inFlight) {

@@ -47,8 +47,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
       windowSize: 20,
       minimumCalls: 10,
       openMs: 30_000,
-      maxOpenMs: 300_000,
-      halfOpenProbes: 1
+      maxOpenMs: 300_000
     }
   },
   paid: {
@@ -65,8 +64,7 @@ export const tierDefaults: Record<Tier, Defaults> = {
       windowSize: 50,
       minimumCalls: 20,
       openMs: 15_000,
-      maxOpenMs: 120_000,
-      halfOpenProbes: 1
+      maxOpenMs: 120_000
     }
   }
 }

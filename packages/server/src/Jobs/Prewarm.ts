@@ -2,8 +2,9 @@ import { exchangeOf, type Market, marketOf, Symbol } from "@marketgate/domain/Sy
 import { Config, Context, Effect, Layer, Option, Schema, SchemaGetter } from "effect"
 import { Popularity } from "../Cache/Popularity.ts"
 import { InstrumentCatalog } from "../Instruments/InstrumentCatalog.ts"
-import { type JobOutcome, JobRunner } from "../Jobs/JobRunner.ts"
-import { MarketData } from "./MarketData.ts"
+import { MarketData } from "../MarketData/MarketData.ts"
+import * as JobResult from "./JobResult.ts"
+import { type JobOutcome, JobRunner } from "./JobRunner.ts"
 
 /** `600519.sh, AAPL.US`: each entry decoded as a symbol (trimmed, upper-cased), so a typo stops start-up. */
 const SymbolList = Schema.String.pipe(
@@ -33,7 +34,7 @@ export const PrewarmConfig: Config.Config<PrewarmOptions> = Config.all({
  */
 export class Prewarm extends Context.Service<Prewarm, {
   readonly run: (market: Market | undefined, trigger: string) => Effect.Effect<JobOutcome>
-}>()("@marketgate/server/MarketData/Prewarm") {
+}>()("@marketgate/server/Jobs/Prewarm") {
   static readonly layer = (options: PrewarmOptions) =>
     Layer.effect(
       Prewarm,
@@ -60,11 +61,11 @@ export class Prewarm extends Context.Service<Prewarm, {
               (symbol) => marketData.bars(symbol, { interval: "1d", adjust: "none" }).pipe(Effect.as(0), Effect.orElseSucceed(() => 1)),
               { concurrency: 4 }
             )
-            return {
+            return JobResult.ofSymbols({
               symbols: known.length,
               failed: failed.reduce((a: number, b) => a + b, 0),
               from_popularity: hot.length > 0 ? 1 : 0
-            }
+            })
           })
 
         return Prewarm.of({

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import { PrewarmConfig } from "../../src/MarketData/Prewarm.ts"
+import { PrewarmConfig } from "../../src/Jobs/Prewarm.ts"
 
 const read = (env: Record<string, string>) => PrewarmConfig.parse(ConfigProvider.fromUnknown(env))
 
