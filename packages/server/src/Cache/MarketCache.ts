@@ -95,6 +95,14 @@ export class MarketCache extends Context.Service<MarketCache, {
   /** Drops a key everywhere: this L1, L2, and (by pub/sub) every other instance's L1. */
   readonly invalidate: (kind: CacheKind, key: string) => Effect.Effect<void>
   readonly invalidatePrefix: (kind: CacheKind, prefix: string) => Effect.Effect<void>
+  /**
+   * The L1 entry of a key at `now` if it may still be served, counting no
+   * lookup: the HTTP answer cache checks that an answer is still made of the
+   * entries it was built from (Http/AnswerCache.ts).
+   */
+  readonly peek: (kind: CacheKind, key: string, now: number) => CacheEntry<unknown> | undefined
+  /** Counts L1 hits of entries served without a lookup (an answer the answer cache reused). */
+  readonly countHits: (kind: CacheKind, n: number) => void
 }>()("@marketgate/server/Cache/MarketCache") {
   static readonly make = (options: MarketCacheOptions) =>
     Effect.gen(function*() {
@@ -228,6 +236,7 @@ export class MarketCache extends Context.Service<MarketCache, {
         const tier = counters[spec.kind][level]
         const isStale = now >= entry.freshUntil
         tier.hit.inc()
+        facts.reads?.push({ kind: spec.kind, key: spec.key, entry })
         span.attribute("cache.level", level)
         span.attribute("cache.hit", true)
         span.attribute("cache.stale", isStale)
@@ -424,6 +433,7 @@ export class MarketCache extends Context.Service<MarketCache, {
             const tier = counters[kind][level]
             found.set(key, entry.value)
             tier.hit.inc()
+            facts.reads?.push({ kind, key, entry })
             if (now >= entry.freshUntil) {
               tier.stale.inc()
               facts.cacheStale = true
@@ -550,7 +560,9 @@ export class MarketCache extends Context.Service<MarketCache, {
           })
       )
 
-      return MarketCache.of({ getOrLoad, getOrLoadMany, invalidate, invalidatePrefix })
+      const peek = (kind: CacheKind, key: string, now: number) => memory.get<unknown>(kind, key, now)
+      const countHits = (kind: CacheKind, n: number) => counters[kind].l1.hit.inc(n)
+      return MarketCache.of({ getOrLoad, getOrLoadMany, invalidate, invalidatePrefix, peek, countHits })
     })
 
   static readonly layer = (options: MarketCacheOptions) => Layer.effect(MarketCache, MarketCache.make(options))
