@@ -190,11 +190,16 @@ export const requestEnvelope = HttpRouter.middleware()(
           facts.reads = []
         }
 
-        return handler.pipe(
-          Effect.provideService(RequestFacts, facts),
-          // Bodies of undeclared length are cut off at the same limit while being read.
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
-          Effect.annotateLogs("request_id", requestId),
+        // A kept answer (a GET, no body) needs only the facts: two context layers fewer on the hot path.
+        const provided = answer !== undefined
+          ? Effect.provideService(handler, RequestFacts, facts)
+          : handler.pipe(
+            Effect.provideService(RequestFacts, facts),
+            // Bodies of undeclared length are cut off at the same limit while being read.
+            Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
+            Effect.annotateLogs("request_id", requestId)
+          )
+        return provided.pipe(
           Effect.exit,
           Effect.flatMap((exit) =>
             Effect.gen(function*() {
