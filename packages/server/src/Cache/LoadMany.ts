@@ -30,6 +30,7 @@ export const getOrLoadMany = <A, E, R>(
       const tier = counters[level]
       found.set(key, entry.value)
       tier.hit.inc()
+      facts.reads?.push({ kind, key, entry })
       if (now >= entry.freshUntil) {
         tier.stale.inc()
         facts.cacheStale = true

@@ -24,6 +24,7 @@ const served = <A, E, R>(
   const tier = core.metrics.byKind[spec.kind][level]
   const isStale = now >= entry.freshUntil
   tier.hit.inc()
+  facts.reads?.push({ kind: spec.kind, key: spec.key, entry })
   span.attribute("cache.level", level)
   span.attribute("cache.hit", true)
   span.attribute("cache.stale", isStale)

@@ -1,7 +1,7 @@
 import { Config, Context, Duration, Effect, FiberSet, Layer } from "effect"
 import { MetricsRegistry } from "../Observability/MetricsRegistry.ts"
 import { type CacheCore, type CacheSpec, type LoadOptions, type MarketCacheOptions } from "./CacheCore.ts"
-import type { CacheCodec } from "./CacheEntry.ts"
+import type { CacheCodec, CacheEntry } from "./CacheEntry.ts"
 import { makeCacheMetrics } from "./CacheMetrics.ts"
 import { type CacheKind, CachePoliciesConfig, defaultPolicies } from "./CachePolicy.ts"
 import { L1 } from "./L1.ts"
@@ -50,6 +50,14 @@ export class MarketCache extends Context.Service<MarketCache, {
   /** Drops a key everywhere: this L1, L2, and (by pub/sub) every other instance's L1. */
   readonly invalidate: (kind: CacheKind, key: string) => Effect.Effect<void>
   readonly invalidatePrefix: (kind: CacheKind, prefix: string) => Effect.Effect<void>
+  /**
+   * The L1 entry of a key at `now` if it may still be served, counting no
+   * lookup: the HTTP answer cache checks that an answer is still made of the
+   * entries it was built from (Http/AnswerCache.ts).
+   */
+  readonly peek: (kind: CacheKind, key: string, now: number) => CacheEntry<unknown> | undefined
+  /** Counts L1 hits of entries served without a lookup (an answer the answer cache reused). */
+  readonly countHits: (kind: CacheKind, n: number) => void
 }>()("@marketgate/server/Cache/MarketCache") {
   static readonly make = (options: MarketCacheOptions) =>
     Effect.gen(function*() {
@@ -107,7 +115,9 @@ export class MarketCache extends Context.Service<MarketCache, {
         getOrLoad: (spec, load, loadOptions) => getOrLoad(core, spec, load, loadOptions),
         getOrLoadMany: (kind, codec, keys, loadMissing) => getOrLoadMany(core, kind, codec, keys, loadMissing),
         invalidate,
-        invalidatePrefix
+        invalidatePrefix,
+        peek: (kind, key, now) => l1.get<unknown>(kind, key, now),
+        countHits: (kind, n) => metrics.byKind[kind].l1.hit.inc(n)
       })
     })
 

@@ -9,6 +9,7 @@ import * as Authenticator from "../Auth/Authenticator.ts"
 import { AuthHttp } from "../Auth/AuthHttp.ts"
 import { OAuthHttp } from "../Auth/OAuthHttp.ts"
 import { AdminHttp } from "./AdminHttp.ts"
+import { AnswerCache } from "./AnswerCache.ts"
 import { LineageHttp } from "./LineageHttp.ts"
 import { MarketHttp } from "./MarketHttp.ts"
 import { BarsHttp } from "./BarsHttp.ts"
@@ -51,7 +52,10 @@ export const Routes = Layer.mergeAll(
   MetricsRoute,
   WebRoutes,
   NotFoundRoutes
-).pipe(Layer.provide(requestEnvelope.layer), Layer.provide([HttpMetrics.layer, Readiness.layer]))
+).pipe(
+  Layer.provide(requestEnvelope.layer.pipe(Layer.provide([AnswerCache.layer, Authenticator.layer]))),
+  Layer.provide([HttpMetrics.layer, Readiness.layer])
+)
 
 /**
  * The app served over HTTP. The pass-through middleware makes the server open

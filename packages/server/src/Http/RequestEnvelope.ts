@@ -1,10 +1,32 @@
-import { ByteSize, Cause, Context, Effect, Exit, LogLevel, References, Tracer, type Types } from "effect"
+import { MarketgateApi } from "@marketgate/domain/Api"
+import { Authentication } from "@marketgate/domain/AuthApi"
+import { ByteSize, Cause, Clock, Context, Effect, Exit, LogLevel, Redacted, References, Tracer, type Types } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
 import { HttpHygiene } from "../Auth/HttpHygiene.ts"
 import { newRequestFacts, RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
+import { type Answer, AnswerCache, GZIP_MIN_BYTES } from "./AnswerCache.ts"
 import { describeDecodeFailure, type FieldProblem } from "./DecodeErrorMessage.ts"
+import { gzipWithTail } from "./GzipSplice.ts"
 import { HttpMetrics, SLOW_REQUEST_SECONDS } from "./HttpMetrics.ts"
+import { acceptsGzip, noneMatch } from "./Negotiation.ts"
+
+/**
+ * The GET endpoints whose answers are read from the cache and nothing else,
+ * by route template: their answers may be kept by the answer cache.
+ */
+const cacheableRoutes = new Map<string, { readonly endpoint: HttpApiEndpoint.Top; readonly group: HttpApiGroup.Top }>(
+  ([["quotes", "list"], ["bars", "get"], ["indicators", "get"]] as const).map(([groupName, endpointName]) => {
+    const group = MarketgateApi.groups[groupName] as unknown as HttpApiGroup.Top
+    const endpoint = group.endpoints[endpointName] as HttpApiEndpoint.Top
+    return [endpoint.path, { group, endpoint }]
+  })
+)
+
+/** What the fast path's authenticated effect returns: "answer from the answer cache". */
+const FROM_ANSWER = HttpServerResponse.empty({ status: 200 })
+const noCredential = Redacted.make("")
 
 const defaultMessages: Record<number, string> = {
   400: "the request is malformed; see /docs for the parameters of this endpoint",
@@ -95,15 +117,49 @@ const envelope = (
 }
 
 /**
+ * A kept answer as this request gets it: 304 when the caller's
+ * `If-None-Match` has its ETag, gzip (the head compressed once per answer,
+ * the tail stored) when accepted, else the head and this request's tail.
+ */
+const fromAnswer = (
+  answers: AnswerCache["Service"],
+  answer: Answer,
+  request: HttpServerRequest.HttpServerRequest,
+  latencyMs: number,
+  traceId: string,
+  ids: Record<string, string>
+) => {
+  const headers: Record<string, string> = {
+    ...ids,
+    etag: answer.etag,
+    // Market data changes: a cache may keep the answer but asks (If-None-Match) before reusing it.
+    "cache-control": "no-cache",
+    vary: ids.vary === undefined ? "Accept-Encoding" : `${ids.vary}, Accept-Encoding`
+  }
+  if (noneMatch(request.headers["if-none-match"], answer.etag)) return HttpServerResponse.empty({ status: 304, headers })
+  const tail = Buffer.from(`${Math.round(latencyMs * 1000) / 1000},"trace_id":"${traceId}","cache_hit":true}}`)
+  if (answer.head.length >= GZIP_MIN_BYTES && acceptsGzip(request.headers["accept-encoding"])) {
+    headers["content-encoding"] = "gzip"
+    return HttpServerResponse.uint8Array(gzipWithTail(answers.gzipOf(answer), tail), { status: 200, contentType: "application/json", headers })
+  }
+  return HttpServerResponse.uint8Array(Buffer.concat([answer.head, tail]), { status: 200, contentType: "application/json", headers })
+}
+
+/**
  * Route middleware around every route: request id, per-request facts, RED
  * metrics by route template, one log line per request, and for `/v1` the
- * envelope `{code, data, msg, performance}`, errors included. It runs on
+ * envelope `{code, data, msg, performance}`, errors included. A cached read
+ * whose answer the answer cache holds is answered from it after the
+ * Authentication middleware (role and quota) has passed it; any other
+ * request runs its route, and a cacheable one's answer is kept. It runs on
  * every request, so it reads what it needs from the fiber directly.
  */
 export const requestEnvelope = HttpRouter.middleware()(
   Effect.gen(function*() {
     const metrics = yield* HttpMetrics
     const hygiene = yield* HttpHygiene
+    const answers = yield* AnswerCache
+    const authentication = yield* Authentication
     return (app): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> =>
       Effect.withFiber((fiber) => {
         const started = process.hrtime.bigint()
@@ -118,12 +174,32 @@ export const requestEnvelope = HttpRouter.middleware()(
         const done = metrics.start(method, route)
         // A CORS preflight, or a body declared over the limit, is answered without running the route.
         const early = hygiene.before(request, route)
+        const cacheable = early === undefined && method === "GET" ? cacheableRoutes.get(route) : undefined
+        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        let answer = cacheable === undefined ? undefined : answers.lookup(request.url, now)
+        let handler: Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> = early === undefined
+          ? app
+          : Effect.succeed(early)
+        if (cacheable !== undefined && answer !== undefined) {
+          // Role and quota as for every request. A refusal takes the whole route, which answers
+          // it as HttpApi does (the refusal is remembered for the request, not judged again).
+          handler = authentication.bearer(Effect.succeed(FROM_ANSWER), { credential: noCredential, ...cacheable }).pipe(
+            Effect.catch(() => app)
+          )
+        } else if (cacheable !== undefined) {
+          facts.reads = []
+        }
 
-        return (early === undefined ? app : Effect.succeed(early)).pipe(
-          Effect.provideService(RequestFacts, facts),
-          // Bodies of undeclared length are cut off at the same limit while being read.
-          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
-          Effect.annotateLogs("request_id", requestId),
+        // A kept answer (a GET, no body) needs only the facts: two context layers fewer on the hot path.
+        const provided = answer !== undefined
+          ? Effect.provideService(handler, RequestFacts, facts)
+          : handler.pipe(
+            Effect.provideService(RequestFacts, facts),
+            // Bodies of undeclared length are cut off at the same limit while being read.
+            Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
+            Effect.annotateLogs("request_id", requestId)
+          )
+        return provided.pipe(
           Effect.exit,
           Effect.flatMap((exit) =>
             Effect.gen(function*() {
@@ -131,7 +207,17 @@ export const requestEnvelope = HttpRouter.middleware()(
               let decoded: ReturnType<typeof decodeFailure>
               if (Exit.isSuccess(exit)) {
                 response = exit.value
+                if (response !== FROM_ANSWER) answer = undefined
+                const body = response.body
+                if (
+                  facts.reads !== undefined && response.status === 200 && body._tag === "Uint8Array" && body.text === undefined &&
+                  facts.cacheLookups > 0 && facts.reads.length === facts.cacheLookups && facts.cacheMisses === 0 && !facts.cacheStale
+                ) {
+                  // Every lookup was a fresh hit: keep the answer for the next requests of this URL.
+                  answer = answers.keep(request.url, body.body, facts.reads, now)
+                }
               } else {
+                answer = undefined
                 decoded = decodeFailure(exit.cause, request, routeContext.params)
                 response = decoded !== undefined
                   ? HttpServerResponse.empty({ status: 400 })
@@ -153,9 +239,12 @@ export const requestEnvelope = HttpRouter.middleware()(
               // Server-sent events: never cached, never buffered by a proxy (nginx honours x-accel-buffering).
               if (response.body._tag === "Stream") Object.assign(ids, { "cache-control": "no-store", "x-accel-buffering": "no" })
               // hit | stale (served within its grace while a refresh runs) | miss
-              if (facts.cacheLookups > 0) ids["x-cache"] = facts.cacheStale ? "stale" : servedFromCache(facts) ? "hit" : "miss"
+              if (answer !== undefined) ids["x-cache"] = "hit"
+              else if (facts.cacheLookups > 0) ids["x-cache"] = facts.cacheStale ? "stale" : servedFromCache(facts) ? "hit" : "miss"
               // A stream (server-sent events) is sent as it is: no envelope around an open-ended body.
-              response = route.startsWith("/v1") && response.body._tag !== "Stream"
+              response = answer !== undefined
+                ? fromAnswer(answers, answer, request, Number(process.hrtime.bigint() - started) / 1e6, traceId, ids)
+                : route.startsWith("/v1") && response.body._tag !== "Stream"
                 ? envelope(response, decoded, Number(process.hrtime.bigint() - started) / 1e6, traceId, servedFromCache(facts), ids)
                 : HttpServerResponse.setHeaders(response, ids)
 

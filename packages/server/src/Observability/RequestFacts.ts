@@ -13,6 +13,19 @@ export interface RequestFacts {
   requestId: string
   /** Headers to add to the answer, whatever it is (rate-limit headers, Set-Cookie of a failed login …). */
   headers: Record<string, string> | undefined
+  /**
+   * When the HTTP layer may keep this request's answer (Http/AnswerCache.ts),
+   * a list the cache appends every entry it served to: the answer is reused
+   * only while those are still the current entries.
+   */
+  reads: Array<CacheRead> | undefined
+}
+
+/** One cache entry a request's answer was built from. */
+export interface CacheRead {
+  readonly kind: string
+  readonly key: string
+  readonly entry: { readonly freshUntil: number }
 }
 
 export const newRequestFacts = (requestId = ""): RequestFacts => ({
@@ -20,7 +33,8 @@ export const newRequestFacts = (requestId = ""): RequestFacts => ({
   cacheMisses: 0,
   cacheStale: false,
   requestId,
-  headers: undefined
+  headers: undefined,
+  reads: undefined
 })
 
 export const RequestFacts = Context.Reference<RequestFacts>("@marketgate/server/Observability/RequestFacts", {
