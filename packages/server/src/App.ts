@@ -47,6 +47,7 @@ import { claimWorld } from "./Store/StoreWorld.ts"
 import type { QuoteBus } from "./Streaming/QuoteBus.ts"
 import { QuoteHub } from "./Streaming/QuoteHub.ts"
 import * as RedisQuoteBus from "./Streaming/RedisQuoteBus.ts"
+import { WatchlistRepo } from "./Watchlist/WatchlistRepo.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
@@ -79,7 +80,8 @@ export const services = <E>(parts: AppParts<E>) => {
     DailyBarRepo.layer,
     QuarantineRepo.layer,
     IngestRunRepo.layer,
-    IntradayRepo.layer
+    IntradayRepo.layer,
+    WatchlistRepo.layer
   ).pipe(
     // Merged, not only provided: repositories read StoreMetrics when a query runs, in the caller's context.
     Layer.provideMerge(StoreMetrics.layer),
