@@ -1,5 +1,6 @@
 import { expect, test as base } from "@playwright/test"
 import * as ChildProcess from "node:child_process"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
@@ -18,6 +19,10 @@ export interface App {
   readonly pid: number
   /** Every line the service printed. */
   readonly output: () => string
+  /** The first admin, made at start-up from ADMIN_USERNAME / ADMIN_PASSWORD. */
+  readonly admin: { readonly username: string; readonly password: string }
+  /** What the service's clock reads now (the simulated world's time), e.g. for TOTP codes. */
+  readonly worldNow: () => number
 }
 
 const freePort = () =>
@@ -53,8 +58,8 @@ export interface Options {
 
 /**
  * `app`: a marketgate of this test's own, on a free loopback port, with a
- * fresh DATA_DIR (embedded PostgreSQL, memory cache, simulated provider),
- * stopped with SIGTERM afterwards. `page` fails the test on any console
+ * fresh DATA_DIR (embedded PostgreSQL, memory cache, simulated provider)
+ * and a first admin of its own (`app.admin`), stopped with SIGTERM afterwards. `page` fails the test on any console
  * error or warning and any uncaught page error.
  */
 export const test = base.extend<Options & { app: App; consoleProblems: Array<string>; consoleAllowed: Array<RegExp> }>({
@@ -64,6 +69,8 @@ export const test = base.extend<Options & { app: App; consoleProblems: Array<str
     const port = await freePort()
     const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "mg-e2e-"))
     const lines: Array<string> = []
+    const admin = { username: "admin", password: `e2e-${Crypto.randomBytes(12).toString("base64url")}` }
+    const startedAt = Date.now()
     const child = ChildProcess.spawn(process.execPath, [launcher], {
       env: {
         ...process.env,
@@ -73,6 +80,8 @@ export const test = base.extend<Options & { app: App; consoleProblems: Array<str
         LOG_LEVEL: "warn",
         E2E_WORLD_TIME: worldTime,
         STREAM_POLL_INTERVAL: "250 millis",
+        ADMIN_USERNAME: admin.username,
+        ADMIN_PASSWORD: admin.password,
         ...serverEnv
       },
       stdio: ["ignore", "pipe", "pipe"]
@@ -83,7 +92,8 @@ export const test = base.extend<Options & { app: App; consoleProblems: Array<str
     const url = `http://127.0.0.1:${port}`
     try {
       await waitReady(url, child, output)
-      await use({ url, port, pid: child.pid!, output })
+      const worldNow = () => Date.parse(worldTime) + (Date.now() - startedAt)
+      await use({ url, port, pid: child.pid!, output, admin, worldNow })
     } finally {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("close", r))

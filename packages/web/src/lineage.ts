@@ -2,6 +2,7 @@ import { ApiError, get } from "./api.ts"
 import { fill, h } from "./dom.ts"
 import { dateTime, sessionDate } from "./format.ts"
 import { locale, t } from "./i18n.ts"
+import { isAnalyst, whoAmI } from "./session.ts"
 import type { BarLineage } from "./types.ts"
 
 /** Where the stored daily bar of `date` came from: provider, fetch time, ingest run, the checks it passed. */
@@ -9,6 +10,11 @@ export const loadLineage = async (el: HTMLElement, symbol: string, date: string,
   const l = locale()
   const title = h("h2", { id: "h-lineage" }, t("lineageOf", { date: sessionDate(date, l) }))
   fill(el, title, h("p", {}, t("loading")))
+  // Lineage is an analyst read: viewers and anonymous readers are told so instead of meeting a 401.
+  if (!isAnalyst(await whoAmI())) {
+    if (isCurrent()) fill(el, title, h("p", { class: "muted", "data-lineage": "analyst-only" }, t("lineageAnalyst")))
+    return
+  }
   try {
     const lin = await get<BarLineage>(`/v1/lineage/${encodeURIComponent(symbol)}?date=${date}`)
     if (!isCurrent()) return

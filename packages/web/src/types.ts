@@ -7,8 +7,9 @@ import type { BarSeries, Bar } from "@marketgate/domain/Bar"
 import type { IndicatorSeries } from "@marketgate/domain/Indicator"
 import type { Instrument, InstrumentPage } from "@marketgate/domain/Instrument"
 import type { Quote } from "@marketgate/domain/Quote"
+import type { Principal } from "@marketgate/domain/Auth"
 
-export type { Bar, BarLineage, BarSeries, IndicatorSeries, Instrument, InstrumentPage, Quote }
+export type { Bar, BarLineage, BarSeries, IndicatorSeries, Instrument, InstrumentPage, Principal, Quote }
 
 export type Market = "CN" | "US"
 export type Interval = "1m" | "5m" | "15m" | "30m" | "60m" | "1d" | "1w" | "1M"

@@ -11,7 +11,9 @@ export const pagePaths = ["/", "/market/:market", "/symbol/:symbol"] as const
 const send = (request: HttpServerRequest.HttpServerRequest, asset: Asset) => {
   // Revalidated on every load (the URLs carry no version); a 304 costs one round trip.
   const headers: Record<string, string> = { etag: asset.etag, "cache-control": "no-cache", vary: "accept-encoding" }
-  if (request.headers["if-none-match"] === asset.etag) return HttpServerResponse.empty({ status: 304, headers })
+  // The 304 names its type too: the browser merges a 304's headers into the cached page, and
+  // the security headers (the page's CSP, not the API's) are chosen by type.
+  if (request.headers["if-none-match"] === asset.etag) return HttpServerResponse.empty({ status: 304, headers: { ...headers, "content-type": asset.contentType } })
   const gzip = asset.gzip !== undefined && /\bgzip\b/.test(request.headers["accept-encoding"] ?? "")
   return HttpServerResponse.uint8Array(gzip ? asset.gzip! : asset.body, {
     contentType: asset.contentType,
