@@ -20,3 +20,12 @@ test("phone width: nothing wider than the screen, no serious axe violation", asy
     await page.screenshot({ path: screen(`phone-${symbol}.png`), fullPage: true })
   }
 })
+
+test("phone width: the login page fits and passes axe", async ({ page }) => {
+  await withPrefs("zh")(page)
+  await page.goto("/login")
+  await expect(page.locator("#login-username")).toBeFocused()
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: screen("phone-login.png"), fullPage: true })
+})
