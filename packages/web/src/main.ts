@@ -7,6 +7,7 @@ import { type ColourMode, getPrefs, onPrefsChange, setPrefs } from "./prefs.ts"
 import { searchBox } from "./search.ts"
 import { ANONYMOUS, isAdmin, isPerson, setPrincipal, whoAmI } from "./session.ts"
 import { symbolView } from "./symbol.ts"
+import { watchlistView } from "./watchlist.ts"
 import type { View } from "./nav.ts"
 import type { Market } from "./types.ts"
 
@@ -14,6 +15,7 @@ const LAST_MARKET = "marketgate.market"
 
 const route = (path: string): { readonly render: (main: HTMLElement) => View } => {
   if (path === "/login") return { render: (main) => loginView(main, navigate) }
+  if (path === "/watchlist") return { render: (main) => watchlistView(main) }
   const symbol = /^\/symbol\/([^/]+)$/.exec(path)
   if (symbol !== null) return { render: (main) => symbolView(main, decodeURIComponent(symbol[1]!).toUpperCase(), navigate) }
   const market = /^\/market\/(CN|US)$/i.exec(path)
