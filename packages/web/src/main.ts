@@ -8,6 +8,8 @@ import { searchBox } from "./search.ts"
 import { ANONYMOUS, isAdmin, isPerson, setPrincipal, whoAmI } from "./session.ts"
 import { symbolView } from "./symbol.ts"
 import { watchlistView } from "./watchlist.ts"
+import { adminJobsView } from "./adminJobs.ts"
+import { adminSourcesView } from "./adminSources.ts"
 import type { View } from "./nav.ts"
 import type { Market } from "./types.ts"
 
@@ -16,6 +18,8 @@ const LAST_MARKET = "marketgate.market"
 const route = (path: string): { readonly render: (main: HTMLElement) => View } => {
   if (path === "/login") return { render: (main) => loginView(main, navigate) }
   if (path === "/watchlist") return { render: (main) => watchlistView(main) }
+  if (path === "/admin/sources") return { render: (main) => adminSourcesView(main, navigate) }
+  if (path === "/admin/jobs") return { render: (main) => adminJobsView(main, navigate) }
   const symbol = /^\/symbol\/([^/]+)$/.exec(path)
   if (symbol !== null) return { render: (main) => symbolView(main, decodeURIComponent(symbol[1]!).toUpperCase(), navigate) }
   const market = /^\/market\/(CN|US)$/i.exec(path)
