@@ -115,6 +115,12 @@ test("API contract: every endpoint, happy and error paths", async ({ request, ap
   expect(overview).toMatchObject({ market: "CN", snapshot: { source: "simulated" } })
   await failsWith(await request.get("/v1/market/overview?market=XX"), 400, /market/)
 
+  // Money flow: this world is the demo, which refuses it (the real ranking: MoneyFlowHttp.integration.test.ts).
+  cover("get", "/v1/market/moneyflow")
+  await failsWith(await request.get("/v1/market/moneyflow?market=CN"), 404, /money flow needs a real provider \(eastmoney\)/)
+  await failsWith(await request.get("/v1/market/moneyflow?market=US"), 400, /A-shares only/)
+  await failsWith(await request.get("/v1/market/moneyflow?market=CN&limit=0"), 400, /limit must be a whole number from 1 to 50/)
+
   // People: login, who am I, two-step verification, logout.
   cover("post", "/v1/auth/login")
   await failsWith(await request.post("/v1/auth/login", { data: { username: app.admin.username, password: "not the password" } }), 401, /^wrong username or password$/)

@@ -12,6 +12,7 @@ import { Adjust, Interval } from "./Interval.ts"
 import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
 import { BarLineage } from "./Lineage.ts"
 import { MarketOverview } from "./MarketOverview.ts"
+import { MoneyFlowRanking } from "./MoneyFlow.ts"
 import { QuoteList } from "./Quote.ts"
 import { QuoteStreamEvent, TooManyStreams } from "./QuoteStream.ts"
 import { SourceList } from "./SourceHealth.ts"
@@ -189,6 +190,17 @@ export class MarketGroup extends HttpApiGroup.make("market")
     }).annotate(
       OpenApi.Summary,
       "Market overview: index quotes, breadth, limit up/down, turnover, top movers, market status"
+    ),
+    HttpApiEndpoint.get("moneyflow", "/market/moneyflow", {
+      query: {
+        market: Market,
+        limit: Schema.optionalKey(intBetween("limit", 1, 50).annotate({ description: "default 20" }))
+      },
+      success: MoneyFlowRanking,
+      error: [InvalidRequest, NoData, DataUnavailable]
+    }).annotate(
+      OpenApi.Summary,
+      "Money flow (资金流向), A-shares only: the largest main-force net inflows of the session, largest first (no outflow ranking); 404 in the demo world"
     )
   )
   .middleware(Authentication)

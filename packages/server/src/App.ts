@@ -26,6 +26,7 @@ import { IngestMetrics } from "./MarketData/IngestMetrics.ts"
 import { IntradayHistory } from "./MarketData/IntradayHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
 import { Overview } from "./MarketData/MarketOverview.ts"
+import { MoneyFlow } from "./MarketData/MoneyFlow.ts"
 import * as Prewarm from "./MarketData/Prewarm.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
@@ -93,7 +94,7 @@ export const services = <E>(parts: AppParts<E>) => {
     const { sources, world } = yield* DataWorld
     yield* claimWorld(world, sources)
   }))
-  const reads = Layer.merge(MarketData.layer, Overview.layer).pipe(
+  const reads = Layer.mergeAll(MarketData.layer, Overview.layer, MoneyFlow.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layerConfig, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history)))),
     Layer.provideMerge(oneWorld),
     Layer.provideMerge(core)

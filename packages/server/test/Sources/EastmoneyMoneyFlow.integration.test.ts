@@ -39,7 +39,7 @@ layer(replayed(Eastmoney.layer))("Eastmoney money flow over the replay server", 
       } as typeof first)
       assert.deepStrictEqual(top.entries.slice(0, 3).map((e) => e.symbol as string), ["000858.SZ", "601162.SH", "600519.SH"])
       const last = top.entries[49]!
-      assert.deepInclude(last, { symbol: "688721.SH", name: "C龙图", main_net: 48_047_331 })
+      assert.deepStrictEqual([last.symbol as string, last.name, last.main_net], ["688721.SH", "C龙图", 48_047_331])
       // Largest first, and main force = super-large + large in every row.
       for (let i = 1; i < 50; i++) assert.isAtMost(top.entries[i]!.main_net, top.entries[i - 1]!.main_net)
       for (const e of top.entries) assert.strictEqual(e.super_large_net! + e.large_net!, e.main_net)
