@@ -184,7 +184,19 @@ const en = {
   backfillStart: "Start backfill",
   backfillStarted: "Backfill run #{id} started.",
   backfillFollow: "Run #{id}: {status}, {done} of {total} symbols done",
-  backfillFailed: "The backfill was not started: {msg}"
+  backfillFailed: "The backfill was not started: {msg}",
+  moneyFlow: "Money flow",
+  moneyFlowCaption: "Largest main-force net inflows today",
+  colMainNet: "Main net",
+  colMainPct: "Main share",
+  colSuperLarge: "Super-large",
+  colLarge: "Large",
+  colMedium: "Medium",
+  colSmall: "Small",
+  moneyFlowNote: "Net inflow by order size (main force = super-large + large orders), from {source}; {ranked} A-shares ranked. Outflows are not ranked.",
+  moneyFlowDemo: "Money flow needs a real provider (Eastmoney): the demo world has no order flow, and marketgate does not make figures up.",
+  moneyFlowNone: "No configured provider offers money flow; add eastmoney to SOURCES.",
+  moneyFlowFailed: "Money flow could not be loaded: {msg}"
 } as const
 
 export type Key = keyof typeof en
@@ -372,7 +384,19 @@ const zh: Record<Key, string> = {
   backfillStart: "开始回补",
   backfillStarted: "回补任务 #{id} 已启动。",
   backfillFollow: "任务 #{id}：{status}，已完成 {done} / {total} 只",
-  backfillFailed: "回补未能启动：{msg}"
+  backfillFailed: "回补未能启动：{msg}",
+  moneyFlow: "资金流向",
+  moneyFlowCaption: "今日主力净流入排名",
+  colMainNet: "主力净流入",
+  colMainPct: "主力净占比",
+  colSuperLarge: "超大单",
+  colLarge: "大单",
+  colMedium: "中单",
+  colSmall: "小单",
+  moneyFlowNote: "按单笔大小统计的净流入（主力 = 超大单 + 大单），来源 {source}；共排名 {ranked} 只A股。不提供净流出排名。",
+  moneyFlowDemo: "资金流向需要真实数据源（东方财富）：演示环境没有委托成交流数据，marketgate 不编造数字。",
+  moneyFlowNone: "已配置的数据源均不提供资金流向；请在 SOURCES 中加入 eastmoney。",
+  moneyFlowFailed: "资金流向加载失败：{msg}"
 }
 
 const dictionaries: Record<Lang, Record<Key, string>> = { en, zh }
