@@ -1,6 +1,7 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { route } from "../packages/server/test/support/ReplayRecordings.ts"
+import { seriousViolations } from "./support/axe.ts"
 import { ALL_CLOSED, data, expect, test, withPrefs } from "./support/fixtures.ts"
 
 /**
@@ -70,5 +71,6 @@ replayTest.describe("money flow, eastmoney on recorded answers", () => {
     const rgb = (c: string) => c.match(/\d+/g)!.map(Number)
     expect(rgb(up)[0]!).toBeGreaterThan(rgb(up)[1]!)
     expect(rgb(down)[1]!).toBeGreaterThan(rgb(down)[0]!)
+    expect(await seriousViolations(page)).toEqual([])
   })
 })
