@@ -115,6 +115,12 @@ test("API contract: every endpoint, happy and error paths", async ({ request, ap
   expect(overview).toMatchObject({ market: "CN", snapshot: { source: "simulated" } })
   await failsWith(await request.get("/v1/market/overview?market=XX"), 400, /market/)
 
+  // Money flow: this world is the demo, which refuses it (the real ranking: MoneyFlowHttp.integration.test.ts).
+  cover("get", "/v1/market/moneyflow")
+  await failsWith(await request.get("/v1/market/moneyflow?market=CN"), 404, /money flow needs a real provider \(eastmoney\)/)
+  await failsWith(await request.get("/v1/market/moneyflow?market=US"), 400, /A-shares only/)
+  await failsWith(await request.get("/v1/market/moneyflow?market=CN&limit=0"), 400, /limit must be a whole number from 1 to 50/)
+
   // People: login, who am I, two-step verification, logout.
   cover("post", "/v1/auth/login")
   await failsWith(await request.post("/v1/auth/login", { data: { username: app.admin.username, password: "not the password" } }), 401, /^wrong username or password$/)
@@ -124,6 +130,23 @@ test("API contract: every endpoint, happy and error paths", async ({ request, ap
   cover("get", "/v1/auth/me")
   expect(await data(await request.get("/v1/auth/me"))).toMatchObject({ kind: "anonymous", role: "viewer" })
   expect(await data(await admin.request.get("/v1/auth/me"))).toMatchObject({ kind: "user", name: app.admin.username, role: "admin", csrf_token: admin.csrf })
+
+  // A person's watchlist, stored server-side (session + CSRF token on writes).
+  cover("get", "/v1/watchlist")
+  await failsWith(await request.get("/v1/watchlist"), 401, /^a watchlist belongs to a person: log in first/)
+  expect(await data(await admin.request.get("/v1/watchlist"))).toEqual({ items: [], max: 100 })
+  cover("post", "/v1/watchlist/{symbol}")
+  expect((await data(await admin.request.post("/v1/watchlist/600519.sh"))).items.map((i: any) => i.symbol)).toEqual(["600519.SH"])
+  await failsWith(await admin.request.post("/v1/watchlist/999999.SH"), 404, /unknown symbol '999999.SH'/)
+  await failsWith(await admin.request.post("/v1/watchlist/600519.SH", { headers: { "x-csrf-token": "forged" } }), 403, /does not match this session/)
+  cover("put", "/v1/watchlist")
+  const watched = await data(await admin.request.put("/v1/watchlist", { data: { symbols: ["AAPL.US", "600519.SH"] } }))
+  expect(watched.items.map((i: any) => [i.symbol, i.market])).toEqual([["AAPL.US", "US"], ["600519.SH", "CN"]])
+  await failsWith(await admin.request.put("/v1/watchlist", { data: { symbols: ["600519.SH", "999999.SH"] } }), 400, /^unknown symbols: 999999.SH/)
+  await failsWith(await admin.request.put("/v1/watchlist", { data: { symbols: ["AAPL.US", "aapl.us"] } }), 400, /lists AAPL.US twice/)
+  cover("delete", "/v1/watchlist/{symbol}")
+  expect((await data(await admin.request.delete("/v1/watchlist/AAPL.US"))).items.map((i: any) => i.symbol)).toEqual(["600519.SH"])
+  await failsWith(await admin.request.delete("/v1/watchlist/NOPE"), 400, /not a symbol/)
 
   // Accounts (admin): users and API clients.
   cover("post", "/v1/admin/users")

@@ -20,3 +20,20 @@ test("phone width: nothing wider than the screen, no serious axe violation", asy
     await page.screenshot({ path: screen(`phone-${symbol}.png`), fullPage: true })
   }
 })
+
+test("phone width: the login page and the watchlist fit and pass axe", async ({ page, app }) => {
+  await withPrefs("zh")(page)
+  await page.goto("/login")
+  await expect(page.locator("#login-username")).toBeFocused()
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: screen("phone-login.png"), fullPage: true })
+  const login = await page.request.post("/v1/auth/login", { data: { username: app.admin.username, password: app.admin.password } })
+  const csrf: string = (await login.json()).data.principal.csrf_token
+  expect((await page.request.put("/v1/watchlist", { data: { symbols: ["600519.SH", "AAPL.US", "000001.SZ"] }, headers: { "x-csrf-token": csrf } })).status()).toBe(200)
+  await page.goto("/watchlist")
+  await expect(page.locator("#watchlist-table tbody tr")).toHaveCount(3)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+  expect(await seriousViolations(page)).toEqual([])
+  await page.screenshot({ path: screen("phone-watchlist.png"), fullPage: true })
+})

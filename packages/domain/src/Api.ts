@@ -1,7 +1,8 @@
 import { Schema, SchemaGetter } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { Conflict, DataUnavailable, InvalidRequest, NoData, NotReady, UnknownSymbol } from "./ApiErrors.ts"
+import { Conflict, DataUnavailable, InvalidRequest, NoData, NotReady, Unauthorized, UnknownSymbol } from "./ApiErrors.ts"
 import { AccountsGroup, Authentication, AuthGroup, OAuthGroup, RequiredRole } from "./AuthApi.ts"
+import { Forbidden } from "./AuthErrors.ts"
 import { BarSeries } from "./Bar.ts"
 import { DateString } from "./CalendarDate.ts"
 import { envelopeOpenApi } from "./EnvelopeOpenApi.ts"
@@ -11,10 +12,12 @@ import { Adjust, Interval } from "./Interval.ts"
 import { BackfillAccepted, BackfillRequest, JobsPage } from "./Jobs.ts"
 import { BarLineage } from "./Lineage.ts"
 import { MarketOverview } from "./MarketOverview.ts"
+import { MoneyFlowRanking } from "./MoneyFlow.ts"
 import { QuoteList } from "./Quote.ts"
 import { QuoteStreamEvent, TooManyStreams } from "./QuoteStream.ts"
 import { SourceList } from "./SourceHealth.ts"
 import { Market, Symbol } from "./Symbol.ts"
+import { Watchlist, WatchlistReplace } from "./Watchlist.ts"
 
 export const MAX_QUOTE_SYMBOLS = 100
 export const MAX_BARS = 5000
@@ -187,6 +190,17 @@ export class MarketGroup extends HttpApiGroup.make("market")
     }).annotate(
       OpenApi.Summary,
       "Market overview: index quotes, breadth, limit up/down, turnover, top movers, market status"
+    ),
+    HttpApiEndpoint.get("moneyflow", "/market/moneyflow", {
+      query: {
+        market: Market,
+        limit: Schema.optionalKey(intBetween("limit", 1, 50).annotate({ description: "default 20" }))
+      },
+      success: MoneyFlowRanking,
+      error: [InvalidRequest, NoData, DataUnavailable]
+    }).annotate(
+      OpenApi.Summary,
+      "Money flow (资金流向), A-shares only: the largest main-force net inflows of the session, largest first (no outflow ranking); 404 in the demo world"
     )
   )
   .middleware(Authentication)
@@ -217,6 +231,25 @@ export class LineageGroup extends HttpApiGroup.make("lineage")
   )
   .middleware(Authentication)
   .annotate(RequiredRole, "analyst")
+  .prefix("/v1")
+{}
+
+// A watchlist belongs to a person: anonymous callers get 401, API clients 403.
+const watchlistErrors = [Unauthorized, Forbidden, DataUnavailable]
+
+export class WatchlistGroup extends HttpApiGroup.make("watchlist")
+  .add(
+    HttpApiEndpoint.get("get", "/watchlist", { success: Watchlist, error: watchlistErrors })
+      .annotate(OpenApi.Summary, "The signed-in person's watchlist, in their order"),
+    HttpApiEndpoint.put("replace", "/watchlist", { payload: WatchlistReplace, success: Watchlist, error: [InvalidRequest, ...watchlistErrors] })
+      .annotate(OpenApi.Summary, "Replace the whole watchlist (the order given is kept); symbols must be known instruments"),
+    HttpApiEndpoint.post("add", "/watchlist/:symbol", { params: { symbol: Symbol }, success: Watchlist, error: [InvalidRequest, UnknownSymbol, ...watchlistErrors] })
+      .annotate(OpenApi.Summary, "Add one symbol at the end of the watchlist (already there: unchanged)"),
+    HttpApiEndpoint.delete("remove", "/watchlist/:symbol", { params: { symbol: Symbol }, success: Watchlist, error: [InvalidRequest, ...watchlistErrors] })
+      .annotate(OpenApi.Summary, "Take one symbol off the watchlist (not there: unchanged)")
+  )
+  .middleware(Authentication)
+  .annotate(RequiredRole, "viewer")
   .prefix("/v1")
 {}
 
@@ -288,6 +321,7 @@ export class MarketgateApi extends HttpApi.make("marketgate")
   .add(MarketGroup)
   .add(SourcesGroup)
   .add(LineageGroup)
+  .add(WatchlistGroup)
   .add(AdminGroup)
   .add(AuthGroup)
   .add(AccountsGroup)

@@ -27,6 +27,7 @@ import { IntradayHistory } from "./MarketData/IntradayHistory.ts"
 import { MarketData } from "./MarketData/MarketData.ts"
 import { Overview } from "./MarketData/MarketOverview.ts"
 import { SecondOpinion } from "./MarketData/SecondOpinion.ts"
+import { MoneyFlow } from "./MarketData/MoneyFlow.ts"
 import * as Prewarm from "./Jobs/Prewarm.ts"
 import * as Logging from "./Observability/Logging.ts"
 import { MetricsRegistry } from "./Observability/MetricsRegistry.ts"
@@ -48,6 +49,7 @@ import { claimWorld } from "./Store/StoreWorld.ts"
 import type { QuoteBus } from "./Streaming/QuoteBus.ts"
 import { QuoteHub } from "./Streaming/QuoteHub.ts"
 import * as RedisQuoteBus from "./Streaming/RedisQuoteBus.ts"
+import { WatchlistRepo } from "./Watchlist/WatchlistRepo.ts"
 
 /** The parts a deployment (or a test) chooses; everything else is derived from them. */
 export interface AppParts<E> {
@@ -80,7 +82,8 @@ export const services = <E>(parts: AppParts<E>) => {
     DailyBarRepo.layer,
     QuarantineRepo.layer,
     IngestRunRepo.layer,
-    IntradayRepo.layer
+    IntradayRepo.layer,
+    WatchlistRepo.layer
   ).pipe(
     // Merged, not only provided: repositories read StoreMetrics when a query runs, in the caller's context.
     Layer.provideMerge(StoreMetrics.layer),
@@ -92,7 +95,7 @@ export const services = <E>(parts: AppParts<E>) => {
     const { sources, world } = yield* DataWorld
     yield* claimWorld(world, sources)
   }))
-  const reads = Layer.merge(MarketData.layer, Overview.layer).pipe(
+  const reads = Layer.mergeAll(MarketData.layer, Overview.layer, MoneyFlow.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(InstrumentCatalog.layerConfig, IntradayHistory.layer.pipe(Layer.provideMerge(parts.history), Layer.provideMerge(SecondOpinion.layer)))),
     Layer.provideMerge(oneWorld),
     Layer.provideMerge(core)

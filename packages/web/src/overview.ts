@@ -3,6 +3,7 @@ import { fill, h } from "./dom.ts"
 import { compact, dateTime, direction, integer, percent, price, signed } from "./format.ts"
 import { type Key, locale, t } from "./i18n.ts"
 import type { View } from "./nav.ts"
+import { moneyFlowSection } from "./moneyFlow.ts"
 import { colourClass } from "./prefs.ts"
 import { quoteTable, symbolHref } from "./quoteTable.ts"
 import { type Market, type MarketOverview, timeZoneOf } from "./types.ts"
@@ -57,6 +58,9 @@ export const overviewView = (main: HTMLElement, market: Market): View => {
   const status = h("p", { class: "as-of" }, t("loading"))
   const body = h("div", { class: "overview-body" })
   fill(root, heading, status, body)
+  // A-shares only: money flow (资金流向), refreshed with the overview.
+  const flow = market === "CN" ? moneyFlowSection() : undefined
+  if (flow !== undefined) root.append(flow.section)
 
   const draw = (o: MarketOverview) => {
     fill(
@@ -104,6 +108,7 @@ export const overviewView = (main: HTMLElement, market: Market): View => {
       const o = await get<MarketOverview>(`/v1/market/overview?market=${market}`)
       if (stopped) return
       draw(o)
+      void flow?.load()
       if (o.status === "open") next = REFRESH_OPEN_S
     } catch (error) {
       if (stopped) return

@@ -12,6 +12,7 @@ import { replaceQuery, type View } from "./nav.ts"
 import { colourClass, palette } from "./prefs.ts"
 import { quoteHeader } from "./quoteHeader.ts"
 import { recentBars } from "./recentBars.ts"
+import { watchButton } from "./watchButton.ts"
 import { type ChartState, parseState, rangeDays, stateQuery, toolbar } from "./toolbar.ts"
 import {
   type BarSeries,
@@ -57,6 +58,7 @@ export const symbolView = (main: HTMLElement, symbol: string, _navigate: (href: 
     "div",
     { class: `symbol-page ${colourClass(market)}`, "data-symbol": symbol, "data-ready": "false" },
     header.el,
+    watchButton(symbol),
     toolbarSlot,
     h("div", { class: "chart-wrap card" }, legend, chartEl),
     note,

@@ -24,6 +24,7 @@ import { requestEnvelope } from "./RequestEnvelope.ts"
 import { SourcesHttp } from "./SourcesHttp.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 import { closeStreamsFirst, StreamHttp } from "../Streaming/StreamHttp.ts"
+import { WatchlistHttp } from "../Watchlist/WatchlistHttp.ts"
 import { WebRoutes } from "../Web/WebRoutes.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.json" }).pipe(
@@ -40,7 +41,8 @@ const ApiRoutes = HttpApiBuilder.layer(MarketgateApi, { openapiPath: "/openapi.j
     AuthHttp,
     AccountsHttp,
     OAuthHttp,
-    StreamHttp
+    StreamHttp,
+    WatchlistHttp
   ]),
   Layer.provide(Authenticator.layer)
 )

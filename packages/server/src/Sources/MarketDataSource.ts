@@ -1,6 +1,7 @@
 import type { Ohlcv } from "@marketgate/domain/Bar"
 import type { IsoDate } from "@marketgate/domain/CalendarDate"
 import type { Instrument } from "@marketgate/domain/Instrument"
+import type { MoneyFlowEntry } from "@marketgate/domain/MoneyFlow"
 import type { IntradayInterval } from "@marketgate/domain/Interval"
 import type { Quote } from "@marketgate/domain/Quote"
 import type { Market, Symbol } from "@marketgate/domain/Symbol"
@@ -45,6 +46,14 @@ export interface MarketSnapshot {
   readonly source?: string | undefined
 }
 
+/** A market's largest main-force net inflows, largest first; `ranked` is how many listings the provider ranked. */
+export interface MoneyFlowTop {
+  readonly entries: ReadonlyArray<MoneyFlowEntry>
+  readonly ranked: number
+  /** The provider that answered, when a router chose it. */
+  readonly source?: string | undefined
+}
+
 export interface SourceIntradayBar extends Ohlcv {
   /** Bar opening instant, epoch ms. */
   readonly ts: number
@@ -53,9 +62,10 @@ export interface SourceIntradayBar extends Ohlcv {
 
 /**
  * `instruments`: the source's full listing of its markets; `instrument`: confirm
- * one symbol (discovery); `snapshot`: quotes of a whole market at once.
+ * one symbol (discovery); `snapshot`: quotes of a whole market at once;
+ * `moneyFlow`: the market's money-flow ranking (real providers only: Eastmoney).
  */
-export type Operation = "instruments" | "instrument" | "dailyBars" | "intradayBars" | "quotes" | "snapshot"
+export type Operation = "instruments" | "instrument" | "dailyBars" | "intradayBars" | "quotes" | "snapshot" | "moneyFlow"
 
 /** What a provider can answer: the router never asks it anything else. */
 export interface Capabilities {
@@ -112,8 +122,11 @@ export class MarketDataSource extends Context.Service<MarketDataSource, {
   readonly quotes: (symbols: ReadonlyArray<Symbol>) => Effect.Effect<ReadonlyArray<Quote>, SourceError>
   /** Every listed stock and ETF of a market in one answer (indices excluded): breadth and movers. */
   readonly snapshot: (market: Market) => Effect.Effect<MarketSnapshot, SourceError>
+  /** The largest main-force net inflows of a market (资金流向), one page of the provider's ranking. */
+  readonly moneyFlow: (market: Market) => Effect.Effect<MoneyFlowTop, SourceError>
 }>()("@marketgate/server/Sources/MarketDataSource") {}
 
+/** The operations of a provider that serves every kind of price data (money flow is not one: it needs order flow). */
 export const allOperations: ReadonlySet<Operation> = new Set([
   "instruments",
   "instrument",

@@ -250,7 +250,9 @@ export class SourceRouter extends Context.Service<SourceRouter, {
             return found
           }),
         snapshot: (market) =>
-          Effect.map(route("snapshot", market, (s) => s.snapshot(market)), ([snapshot, source]) => ({ ...snapshot, source: snapshot.source ?? source }))
+          Effect.map(route("snapshot", market, (s) => s.snapshot(market)), ([snapshot, source]) => ({ ...snapshot, source: snapshot.source ?? source })),
+        moneyFlow: (market) =>
+          Effect.map(route("moneyFlow", market, (s) => s.moneyFlow(market)), ([top, source]) => ({ ...top, source: top.source ?? source }))
       })
 
       const health = Effect.forEach(sources, (g) => g.health)

@@ -15,6 +15,7 @@ import m0014 from "./migrations/0014_audit_logs.ts"
 import m0015 from "./migrations/0015_auth_state.ts"
 import m0016 from "./migrations/0016_oauth_tokens_revoked.ts"
 import m0017 from "./migrations/0017_sessions_ended.ts"
+import m0020 from "./migrations/0020_watchlists.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
 // migrator lets several instances start at once.
@@ -34,7 +35,8 @@ export const runMigrations = Migrator.make({})({
     "0014_audit_logs": m0014,
     "0015_auth_state": m0015,
     "0016_oauth_tokens_revoked": m0016,
-    "0017_sessions_ended": m0017
+    "0017_sessions_ended": m0017,
+    "0020_watchlists": m0020
   }),
   table: "schema_migrations"
 }).pipe(Effect.withSpan("Store.migrate"))

@@ -4,9 +4,10 @@ import { type Asset, WebAssets } from "./WebAssets.ts"
 
 /**
  * The paths that open the app; the page itself picks the view from the path.
- * Phase 2 (accounts) adds /login, /watchlist and /admin/... here.
+ * The admin pages are served to anyone; their script shows them to admins only
+ * (the API behind them refuses everyone else anyway).
  */
-export const pagePaths = ["/", "/market/:market", "/symbol/:symbol"] as const
+export const pagePaths = ["/", "/market/:market", "/symbol/:symbol", "/login", "/watchlist", "/admin/sources", "/admin/jobs"] as const
 
 const send = (request: HttpServerRequest.HttpServerRequest, asset: Asset) => {
   // Revalidated on every load (the URLs carry no version); a 304 costs one round trip.

@@ -40,7 +40,8 @@ const provider = (state: {
     dailyBars: () => Effect.die("not used"),
     intradayBars: () => Effect.die("not used"),
     quotes: () => Effect.die("not used"),
-    snapshot: () => Effect.die("not used")
+    snapshot: () => Effect.die("not used"),
+    moneyFlow: () => Effect.die("not used")
   })
   const router = SourceRouter.of({
     health: Effect.succeed([]),

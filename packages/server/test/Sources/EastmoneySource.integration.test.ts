@@ -142,7 +142,7 @@ layer(replayed(Eastmoney.layer))("EastmoneySource over the replay server", (it) 
     Effect.gen(function*() {
       const source = yield* MarketDataSource
       const replay = yield* ReplayServer
-      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "instrument", "instruments", "quotes", "snapshot"])
+      assert.deepStrictEqual([...source.capabilities.operations].sort(), ["dailyBars", "instrument", "instruments", "moneyFlow", "quotes", "snapshot"])
       assert.deepStrictEqual([...source.capabilities.markets], ["CN"])
       const before = (yield* replay.requests("eastmoney")).length
       const errors = [

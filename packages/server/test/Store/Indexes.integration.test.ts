@@ -15,6 +15,7 @@ import { InstrumentRepo } from "../../src/Store/InstrumentRepo.ts"
 import { claimWorld } from "../../src/Store/StoreWorld.ts"
 import { IntradayRepo } from "../../src/Store/IntradayRepo.ts"
 import { QuarantineRepo } from "../../src/Store/QuarantineRepo.ts"
+import { WatchlistRepo } from "../../src/Watchlist/WatchlistRepo.ts"
 import { freshPostgres } from "../support/TestDatabase.ts"
 
 // Issue 5 item 9: every index has a query that uses it. On a fresh database
@@ -138,10 +139,15 @@ const fill = Effect.gen(function*() {
            CASE WHEN i % 9 = 0 THEN 'failure' ELSE 'success' END, ('10.' || (i % 200) || '.' || (i % 100) || '.1')::inet, 'curl/8', 'r' || i, 't' || i
     FROM generate_series(1, 400000) AS i`
   yield* sql`INSERT INTO auth_state (name, value) VALUES ('hmac_key', 'k'), ('other', 'v')`
+  // Watchlists (issue 12): 2,000 of the users follow 25 symbols each (50,000 rows).
+  yield* sql`
+    INSERT INTO watchlist_items (user_id, symbol, position, added_at)
+    SELECT u, (${dailySymbols}::text[])[1 + (u * 7 + k) % ${dailySymbols.length}], k, '2025-01-01'::timestamptz + (u * 25 + k) * interval '1 minute'
+    FROM generate_series(1, 2000) AS u, generate_series(0, 24) AS k`
   yield* sql`ANALYZE`
 })
 
-type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo | AuthRepos | SqlClient.SqlClient
+type Repos = DailyBarRepo | InstrumentRepo | QuarantineRepo | IngestRunRepo | IntradayRepo | AuthRepos | WatchlistRepo | SqlClient.SqlClient
 type AuthRepos = UserRepo | ClientRepo | TokenRepo | SessionRepo | AuditRepo | AuthStateRepo
 
 /** A repository call, and which of the statements it sends is meant (when it sends several). */
@@ -375,7 +381,20 @@ const Q = {
   },
   stateGet: { name: "AuthStateRepo.get", call: AuthStateRepo.use((r) => r.get("hmac_key", ms("2025-03-01T00:00:00Z"))) },
   statePut: { name: "AuthStateRepo.putIfAbsent", statement: /INSERT INTO auth_state/, call: AuthStateRepo.use((r) => r.putIfAbsent("setup_token", "h", null, ms("2025-03-01T00:00:00Z"))) },
-  stateRemove: { name: "AuthStateRepo.remove", call: AuthStateRepo.use((r) => r.remove("other")) }
+  stateRemove: { name: "AuthStateRepo.remove", call: AuthStateRepo.use((r) => r.remove("other")) },
+  watchlistList: { name: "WatchlistRepo.list", call: WatchlistRepo.use((r) => r.list("1500")) },
+  watchlistReplaceDelete: {
+    name: "WatchlistRepo.replace (delete)",
+    statement: /^\s*DELETE FROM watchlist_items/,
+    call: WatchlistRepo.use((r) => r.replace("1500", [dailySymbols[3]!, dailySymbols[1]!], ms("2025-03-01T00:00:00Z")))
+  },
+  watchlistReplaceUpsert: {
+    name: "WatchlistRepo.replace (upsert)",
+    statement: /INSERT INTO watchlist_items/,
+    call: WatchlistRepo.use((r) => r.replace("1500", [dailySymbols[3]!, dailySymbols[1]!], ms("2025-03-01T00:00:00Z")))
+  },
+  watchlistAdd: { name: "WatchlistRepo.add", call: WatchlistRepo.use((r) => r.add("1500", symbol, ms("2025-03-01T00:00:00Z"), 100)) },
+  watchlistRemove: { name: "WatchlistRepo.remove", call: WatchlistRepo.use((r) => r.remove("1500", dailySymbols[3]!)) }
 } satisfies Record<string, Query>
 const queries: ReadonlyArray<Query> = Object.values(Q)
 
@@ -446,7 +465,15 @@ const justified: Record<string, ReadonlyArray<Use>> = {
   audit_logs_ip_created_idx: [scan(Q.auditIp)],
   audit_logs_client_created_idx: [scan(Q.auditClient)],
   audit_logs_created_idx: [scan(Q.auditLatest), scan(Q.auditLatestAfter), scan(Q.auditWindow)],
-  auth_state_pkey: [arbiter(Q.statePut)]
+  auth_state_pkey: [arbiter(Q.statePut)],
+  watchlist_items_pkey: [
+    scan(Q.watchlistList),
+    scan(Q.watchlistReplaceDelete),
+    arbiter(Q.watchlistReplaceUpsert),
+    scan(Q.watchlistAdd),
+    arbiter(Q.watchlistAdd),
+    scan(Q.watchlistRemove)
+  ]
 }
 
 /** Not ours: effect/sql's Migrator creates schema_migrations with a primary key on migration_id. */
@@ -619,7 +646,8 @@ const Repos = Layer.mergeAll(
   TokenRepo.layer,
   SessionRepo.layer,
   AuditRepo.layer,
-  AuthStateRepo.layer
+  AuthStateRepo.layer,
+  WatchlistRepo.layer
 )
 
 layer(Layer.effectDiscard(fill).pipe(Layer.provideMerge(Repos), Layer.provideMerge(freshPostgres())), {
@@ -673,7 +701,8 @@ layer(Layer.effectDiscard(fill).pipe(Layer.provideMerge(Repos), Layer.provideMer
         TokenRepo: yield* TokenRepo,
         SessionRepo: yield* SessionRepo,
         AuditRepo: yield* AuditRepo,
-        AuthStateRepo: yield* AuthStateRepo
+        AuthStateRepo: yield* AuthStateRepo,
+        WatchlistRepo: yield* WatchlistRepo
       }
       const methods = Object.entries(services).flatMap(([repo, service]) => Object.keys(service).map((m) => `${repo}.${m}`))
       const explained = new Set(queries.map((q) => /^\w+\.\w+/.exec(q.name)![0]))

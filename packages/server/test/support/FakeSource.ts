@@ -9,7 +9,8 @@ import {
   type CorporateAction,
   MarketDataSource,
   type SourceDailyBar,
-  SourceError
+  SourceError,
+  unsupported
 } from "../../src/Sources/MarketDataSource.ts"
 import { SourceRouter } from "../../src/Sources/SourceRouter.ts"
 
@@ -140,7 +141,8 @@ export class FakeSource extends Context.Service<FakeSource, {
             Effect.as(record({ operation: "intradayBars", symbol, from, to }), []),
           quotes,
           snapshot: (market) =>
-            Effect.map(quotes(fakeInstruments.filter((i) => i.market === market).map((i) => i.symbol)), (qs) => ({ quotes: qs, expected: qs.length }))
+            Effect.map(quotes(fakeInstruments.filter((i) => i.market === market).map((i) => i.symbol)), (qs) => ({ quotes: qs, expected: qs.length })),
+          moneyFlow: () => Effect.fail(unsupported("fake", "moneyFlow"))
         })
         // The fake is its own router: one provider, asked directly.
         const router = SourceRouter.of({

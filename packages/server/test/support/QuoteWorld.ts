@@ -47,7 +47,8 @@ export const world = Effect.gen(function*() {
     dailyBars: () => Effect.die("not used"),
     intradayBars: () => Effect.die("not used"),
     quotes: answer(calls),
-    snapshot: () => Effect.die("not used")
+    snapshot: () => Effect.die("not used"),
+    moneyFlow: () => Effect.die("not used")
   })
   const marketData = MarketData.of({
     quotes: (symbols) => Effect.map(answer(snapshots)(symbols), (quotes) => ({ quotes, missing: [] })),

@@ -77,7 +77,9 @@ for (const file of list("cn/eastmoney/").filter((f) => f.startsWith("quote-"))) 
  * wrapper is taken off.
  */
 const clistPages = new Map<string, unknown>([
-  ["m:1 t:2,m:1 t:23|1", read("cn/eastmoney/clist-sh-a-gainers-pn1-2024-08-08.jsonp")]
+  ["m:1 t:2,m:1 t:23|1", read("cn/eastmoney/clist-sh-a-gainers-pn1-2024-08-08.jsonp")],
+  // The capital-flow ranking (fid=f62, po=1): its request named these boards, each with `f:!2`.
+  ["m:0 t:6 f:!2,m:0 t:13 f:!2,m:0 t:80 f:!2,m:1 t:2 f:!2,m:1 t:23 f:!2|1", read("cn/eastmoney/clist-hs-a-fundflow-pn1-2024-08-08.jsonp")]
 ].map(([key, text]) => [key!, JSON.parse(text!.slice(text!.indexOf("(") + 1, text!.lastIndexOf(")")))]))
 // What Eastmoney answers past a list's last page (or for a list not recorded here): no data. Hand-made; see the fixtures README.
 const clistEnd = { rc: 0, rt: 6, svr: 0, lt: 1, full: 1, dlmkts: "", data: null }

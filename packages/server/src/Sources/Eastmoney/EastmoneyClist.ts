@@ -56,10 +56,10 @@ export const ClistResponse = Schema.Struct({
 
 const num = (x: number | string | undefined) => (typeof x === "number" ? x : undefined)
 
-export const rowsOf = (diff: ReadonlyArray<ClistRow> | Readonly<Record<string, ClistRow>>): ReadonlyArray<ClistRow> =>
+export const rowsOf = <R>(diff: ReadonlyArray<R> | Readonly<Record<string, R>>): ReadonlyArray<R> =>
   Array.isArray(diff)
     ? diff
-    : Object.entries(diff as Record<string, ClistRow>).sort(([a], [b]) => Number(a) - Number(b)).map(([, row]) => row)
+    : Object.entries(diff as Record<string, R>).sort(([a], [b]) => Number(a) - Number(b)).map(([, row]) => row)
 
 /** One group's rows, page by page, and the total the server said the group has. */
 const groupRows = (client: HttpClient.HttpClient, base: string, call: CallInfo, fs: string) =>

@@ -10,6 +10,7 @@ import { makeInstrument } from "@marketgate/domain/Instrument"
 import type { Market } from "@marketgate/domain/Symbol"
 import { MarketDataSource, type SourceDailyBar, type SourceError, unsupported } from "../MarketDataSource.ts"
 import { clist, clistSnapshot } from "./EastmoneyClist.ts"
+import { moneyFlowTop } from "./EastmoneyMoneyFlow.ts"
 import { figure, KlineResponse, parseKline, type QuoteData, QuoteResponse } from "./EastmoneySchemas.ts"
 
 export const NAME = "eastmoney"
@@ -123,6 +124,13 @@ const makeWith = (bases: Bases) =>
       return yield* clistSnapshot(client, quoteBase, call)
     })
 
+    const moneyFlow = Effect.fn("EastmoneySource.moneyFlow")(function*(market: Market) {
+      yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, market })
+      const call: CallInfo = { source: NAME, operation: "moneyFlow", symbol: `the ${market} money-flow ranking` }
+      if (market !== "CN") return yield* outsideMarkets(call, CN_ONLY)
+      return yield* moneyFlowTop(client, quoteBase, call)
+    })
+
     const quotes = Effect.fn("EastmoneySource.quotes")(function*(symbols: ReadonlyArray<Symbol>) {
       yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, symbol: symbols.join(",") })
       if (symbols.length === 0) return []
@@ -136,13 +144,14 @@ const makeWith = (bases: Bases) =>
 
     return MarketDataSource.of({
       name: NAME,
-      capabilities: { operations: new Set(["instruments", "instrument", "dailyBars", "quotes", "snapshot"]), markets: new Set(["CN"]) },
+      capabilities: { operations: new Set(["instruments", "instrument", "dailyBars", "quotes", "snapshot", "moneyFlow"]), markets: new Set(["CN"]) },
       instruments,
       instrument,
       dailyBars,
       intradayBars: () => Effect.fail(unsupported(NAME, "intradayBars")),
       quotes,
-      snapshot
+      snapshot,
+      moneyFlow
     })
   })
 

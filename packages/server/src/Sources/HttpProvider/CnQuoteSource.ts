@@ -38,7 +38,8 @@ export const makeCnQuoteSource = (provider: CnQuoteProvider, options: { readonly
       dailyBars: () => Effect.fail(unsupported(name, "dailyBars")),
       intradayBars: () => Effect.fail(unsupported(name, "intradayBars")),
       quotes,
-      snapshot: () => Effect.fail(unsupported(name, "snapshot"))
+      snapshot: () => Effect.fail(unsupported(name, "snapshot")),
+      moneyFlow: () => Effect.fail(unsupported(name, "moneyFlow"))
     })
   })
 

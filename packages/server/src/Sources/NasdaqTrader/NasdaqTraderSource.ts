@@ -39,7 +39,8 @@ export const make = (options: { readonly baseUrl: string }) =>
       dailyBars: () => Effect.fail(unsupported(NAME, "dailyBars")),
       intradayBars: () => Effect.fail(unsupported(NAME, "intradayBars")),
       quotes: () => Effect.fail(unsupported(NAME, "quotes")),
-      snapshot: () => Effect.fail(unsupported(NAME, "snapshot"))
+      snapshot: () => Effect.fail(unsupported(NAME, "snapshot")),
+      moneyFlow: () => Effect.fail(unsupported(NAME, "moneyFlow"))
     })
   })
 

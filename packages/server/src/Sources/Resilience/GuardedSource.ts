@@ -177,7 +177,8 @@ export const guard = (inner: Source, settings: SourceSettings) =>
       dailyBars: (symbol, from, to) => run("dailyBars", inner.dailyBars(symbol, from, to)),
       intradayBars: (symbol, interval, from, to) => run("intradayBars", inner.intradayBars(symbol, interval, from, to)),
       quotes: (symbols) => run("quotes", inner.quotes(symbols)),
-      snapshot: (market) => run("snapshot", inner.snapshot(market))
+      snapshot: (market) => run("snapshot", inner.snapshot(market)),
+      moneyFlow: (market) => run("moneyFlow", inner.moneyFlow(market))
     }
 
     const recentCounts = Effect.map(Ref.get(recent), (r) => ({ failures: r.filter((f) => f).length, calls: r.length }))

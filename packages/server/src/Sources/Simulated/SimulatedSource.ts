@@ -5,7 +5,7 @@ import type { Quote } from "@marketgate/domain/Quote"
 import { Symbol } from "@marketgate/domain/Symbol"
 import { Clock, Config, Duration, Effect, Layer, Random, Schema, SchemaGetter } from "effect"
 import { TradingCalendars } from "../../Calendar/TradingCalendars.ts"
-import { allOperations, MarketDataSource, SourceError, type SourceIntradayBar } from "../MarketDataSource.ts"
+import { allOperations, MarketDataSource, SourceError, type SourceIntradayBar, unsupported } from "../MarketDataSource.ts"
 import type { Instrument } from "@marketgate/domain/Instrument"
 import type { Market } from "@marketgate/domain/Symbol"
 import type { PricePath } from "./PriceModel.ts"
@@ -320,7 +320,9 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
       dailyBars,
       intradayBars,
       quotes,
-      snapshot
+      snapshot,
+      // The demo world has no order flow to rank: money flow is refused, never made up.
+      moneyFlow: () => Effect.fail(unsupported(NAME, "moneyFlow"))
     })
   })
 

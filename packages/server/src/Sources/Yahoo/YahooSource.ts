@@ -183,7 +183,8 @@ export const make = (options: YahooOptions) =>
       dailyBars,
       intradayBars,
       quotes,
-      snapshot: () => Effect.fail(unsupported(NAME, "snapshot"))
+      snapshot: () => Effect.fail(unsupported(NAME, "snapshot")),
+      moneyFlow: () => Effect.fail(unsupported(NAME, "moneyFlow"))
     })
   })
 
