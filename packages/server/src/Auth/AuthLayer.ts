@@ -5,6 +5,7 @@ import { AuditRepo } from "./AuditRepo.ts"
 import { AuthEvents } from "./AuthEvents.ts"
 import { AuthKeys } from "./AuthKeys.ts"
 import { AuthMetrics } from "./AuthMetrics.ts"
+import { AuthPurge } from "./AuthPurge.ts"
 import { AuthRedis } from "./AuthRedis.ts"
 import * as AuthSettings from "./AuthSettings.ts"
 import { AuthStateRepo } from "./AuthStateRepo.ts"
@@ -38,7 +39,7 @@ export interface AuthParts<E> {
  */
 export const layer = <E>(parts: AuthParts<E>) => {
   const stores = Layer.mergeAll(UserRepo.layer, ClientRepo.layer, TokenRepo.layer, SessionRepo.layer, AuditRepo.layer, AuthStateRepo.layer)
-  const base = Layer.mergeAll(AuthMetrics.layer, Passwords.layer, AuthEvents.layer, RateLimits.layer, AuthKeys.layer).pipe(
+  const base = Layer.mergeAll(AuthMetrics.layer, Passwords.layer, AuthEvents.layer, RateLimits.layer, AuthKeys.layer, AuthPurge.layer).pipe(
     Layer.provideMerge(stores),
     Layer.provideMerge(Layer.merge(parts.settings, parts.redis))
   )

@@ -87,7 +87,9 @@ export class Login extends Context.Service<Login, {
           } as const
         }
 
-        const user = users.mightExist(name) ? yield* repo.byLogin(name) : undefined
+        const known = yield* users.mightExist(name)
+        if (!known) metrics.bloomRejected("user")
+        const user = known ? yield* repo.byLogin(name) : undefined
         if (user === undefined) {
           yield* passwords.dummyVerify(attempt.password)
           yield* fail("unknown username", "failure")

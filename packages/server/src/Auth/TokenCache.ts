@@ -30,6 +30,14 @@ const REBUILD_EVERY = Duration.minutes(10)
 const POLL_EVERY = Duration.seconds(2)
 /** Overlap of successive polls (commit order and clock skew between instances). */
 const POLL_OVERLAP_MS = 5_000
+/**
+ * How often every instance reads the latest revocations from the store, bus
+ * or no bus: a revocation the bus missed (Redis down, unreachable, or
+ * restarted between two of its messages) still takes effect within a second.
+ */
+const REVOCATIONS_EVERY = Duration.millis(400)
+/** Keys per DEL of stale token:{hash} copies. */
+const DELETE_BATCH = 500
 
 /**
  * The tiers in front of `oauth_tokens`: this process (verified tokens for
@@ -38,13 +46,17 @@ const POLL_OVERLAP_MS = 5_000
  * live token so a forged token costs no database query. The filter learns
  * tokens as they are issued here, from the bus when issued elsewhere, and
  * from the store (every 2 s while the bus is down; rebuilt every 10 min).
+ * Tombstones come from the bus and from the store: the revocations of the
+ * last token lifetime at start, then the latest ones every 400 ms; each
+ * tombstone lasts until its token would have expired, and the token's
+ * Redis copy is deleted (again, once Redis is back, if it could not be).
  */
 export class TokenCache extends Context.Service<TokenCache, {
   /** This process's answer, synchronously: the token, "revoked" (a tombstone), or undefined (ask further). */
   readonly local: (hash: string, now: number) => LiveToken | "revoked" | undefined
   readonly mightExist: (hash: string) => boolean
-  /** Redis's copy; undefined when absent or Redis cannot answer. */
-  readonly shared: (hash: string) => Effect.Effect<LiveToken | undefined>
+  /** Redis's copy: the token, "absent" (Redis answered, no such key), or "unavailable" (no Redis, or it cannot answer). */
+  readonly shared: (hash: string) => Effect.Effect<LiveToken | "absent" | "unavailable">
   readonly sharedAvailable: boolean
   /** Keeps a verified token in this process (and, with `share`, in Redis and every instance's filter). */
   readonly remember: (token: LiveToken, now: number, share: boolean) => Effect.Effect<void>
@@ -100,16 +112,54 @@ export class TokenCache extends Context.Service<TokenCache, {
         }).pipe(Effect.ignore, Effect.repeat(Schedule.spaced(POLL_EVERY)))
       )
 
+      const key = (hash: string) => redis.key(`token:${hash}`)
+      const tombstone = (hash: string, until: number) => {
+        verified.delete(hash)
+        // Until the token would have expired anyway: a later fill of it must not resurrect it.
+        tombstones.set(hash, true, until)
+      }
+      // Revoked tokens whose Redis copy may still be there: deleted as soon as Redis answers.
+      const staleCopies = new Set<string>()
+      const deleteStaleCopies = Effect.suspend(() => {
+        if (!redis.enabled || staleCopies.size === 0) return Effect.void
+        const batch = [...staleCopies].slice(0, DELETE_BATCH)
+        return redis.command("del", (c) => c.del(...batch.map(key))).pipe(
+          Effect.map(() => batch.forEach((h) => staleCopies.delete(h))),
+          Effect.ignore
+        )
+      })
+      // revoked_at is each revoker's clock: the overlap covers commit order and skew.
+      let revokedWatermark = 0
+      const learnRevocations = (after: number) =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const rows = yield* repo.revokedAfter(after, now)
+          for (const row of rows) {
+            if (row.revokedAt > revokedWatermark) revokedWatermark = row.revokedAt
+            if (tombstones.get(row.hash, now) !== undefined) continue
+            tombstone(row.hash, row.expiresAt)
+            if (redis.enabled) staleCopies.add(row.hash)
+          }
+          yield* deleteStaleCopies
+        })
+      {
+        const now = yield* Clock.currentTimeMillis
+        revokedWatermark = now
+        yield* learnRevocations(now - Duration.toMillis(settings.tokenTtl) - POLL_OVERLAP_MS).pipe(Effect.orDie)
+      }
+      yield* Effect.forkScoped(
+        Effect.suspend(() => learnRevocations(revokedWatermark - POLL_OVERLAP_MS)).pipe(
+          Effect.ignore,
+          Effect.repeat(Schedule.spaced(REVOCATIONS_EVERY)),
+          Effect.delay(REVOCATIONS_EVERY)
+        )
+      )
+
       yield* events.listen((event) => {
         if (event.t === "token-issued") bloom.add(event.h)
-        else if (event.t === "token-revoked") {
-          verified.delete(event.h)
-          // Until the token would have expired anyway: a later fill of it must not resurrect it.
-          tombstones.set(event.h, true, clock.currentTimeMillisUnsafe() + Duration.toMillis(settings.tokenTtl))
-        } else if (event.t === "client-changed") verified.deleteWhere((t) => t.clientId === event.id)
+        else if (event.t === "token-revoked") tombstone(event.h, clock.currentTimeMillisUnsafe() + Duration.toMillis(settings.tokenTtl))
+        else if (event.t === "client-changed") verified.deleteWhere((t) => t.clientId === event.id)
       })
-
-      const key = (hash: string) => redis.key(`token:${hash}`)
       const toWire = (t: LiveToken) =>
         JSON.stringify({ c: t.clientId, n: t.clientName, r: t.role, s: t.scope, i: t.issuedAt, e: t.expiresAt, l: t.rateLimit })
 
@@ -124,15 +174,15 @@ export class TokenCache extends Context.Service<TokenCache, {
         sharedAvailable: redis.enabled,
         shared: (hash) =>
           redis.command("get", (c) => c.get(key(hash))).pipe(
-            Effect.map((raw) => {
-              if (raw === null) return undefined
+            Effect.map((raw): LiveToken | "absent" => {
+              if (raw === null) return "absent"
               const wire = decodeWire(raw)
-              if (wire._tag === "None") return undefined
+              if (wire._tag === "None") return "absent"
               const w = wire.value
               metrics.cacheHit("token", "redis")
               return { hash, clientId: w.c, clientName: w.n, role: w.r, scope: w.s, issuedAt: w.i, expiresAt: w.e, rateLimit: w.l } satisfies LiveToken
             }),
-            Effect.orElseSucceed(() => undefined)
+            Effect.orElseSucceed(() => "unavailable" as const)
           ),
         remember: (token, now, share) =>
           Effect.suspend(() => {
@@ -144,12 +194,11 @@ export class TokenCache extends Context.Service<TokenCache, {
           }),
         forget: (hashes, now) =>
           Effect.gen(function*() {
-            for (const hash of hashes) {
-              verified.delete(hash)
-              tombstones.set(hash, true, now + Duration.toMillis(settings.tokenTtl))
-            }
+            for (const hash of hashes) tombstone(hash, now + Duration.toMillis(settings.tokenTtl))
             if (redis.enabled && hashes.length > 0) {
-              yield* Effect.ignore(redis.command("del", (c) => c.del(...hashes.map(key))))
+              const deleted = yield* Effect.exit(redis.command("del", (c) => c.del(...hashes.map(key))))
+              // Redis is down: its copies go once it answers again (the revocation poll retries).
+              if (deleted._tag === "Failure") hashes.forEach((h) => staleCopies.add(h))
             }
             yield* Effect.forEach(hashes, (h) => events.publish({ t: "token-revoked", h }), { discard: true })
           })

@@ -34,6 +34,8 @@ export class TokenRepo extends Context.Service<TokenRepo, {
   readonly revokeClient: (clientId: string, now: number) => Effect.Effect<ReadonlyArray<string>, StoreError>
   /** Hashes of live tokens expiring after `after` (millis): what the Bloom filters are filled from. */
   readonly liveExpiringAfter: (after: number) => Effect.Effect<ReadonlyArray<{ readonly hash: string; readonly expiresAt: number }>, StoreError>
+  /** Tokens revoked after `after` (millis) that are not expired at `now`: what the tombstones of every instance are filled from. */
+  readonly revokedAfter: (after: number, now: number) => Effect.Effect<ReadonlyArray<{ readonly hash: string; readonly expiresAt: number; readonly revokedAt: number }>, StoreError>
   /** Deletes tokens that expired before `before`; answers how many. */
   readonly purge: (before: number) => Effect.Effect<number, StoreError>
 }>()("@marketgate/server/Auth/TokenRepo") {
@@ -76,6 +78,11 @@ export class TokenRepo extends Context.Service<TokenRepo, {
           sql<{ hash: string; expiresAt: number }>`
             SELECT token_hash AS hash, (extract(epoch FROM expires_at) * 1000)::float8 AS "expiresAt"
             FROM oauth_tokens WHERE revoked = false AND expires_at > ${at(after)}`.pipe(storeCall("tokens.liveExpiringAfter")),
+        revokedAfter: (after, now) =>
+          sql<{ hash: string; expiresAt: number; revokedAt: number }>`
+            SELECT token_hash AS hash, (extract(epoch FROM expires_at) * 1000)::float8 AS "expiresAt",
+                   (extract(epoch FROM revoked_at) * 1000)::float8 AS "revokedAt"
+            FROM oauth_tokens WHERE revoked AND revoked_at > ${at(after)} AND expires_at > ${at(now)}`.pipe(storeCall("tokens.revokedAfter")),
         purge: (before) =>
           sql<{ n: number }>`WITH gone AS (DELETE FROM oauth_tokens WHERE expires_at < ${at(before)} RETURNING 1) SELECT count(*)::int AS n FROM gone`.pipe(
             Effect.map((rows) => rows[0]?.n ?? 0),

@@ -108,21 +108,26 @@ export class Tokens extends Context.Service<Tokens, {
           if (local !== undefined) return Effect.succeed(checkLive(local, now))
           if (!cache.mightExist(hash)) {
             // Not among the live tokens this instance knows. Only one issued elsewhere a moment ago
-            // could be missing, and its issuer put it in Redis before answering; no database query.
+            // could be missing, and its issuer put it in Redis before answering: Redis answers, and
+            // a forged token costs no database query. Without Redis there is nothing to ask.
             if (!cache.sharedAvailable) {
               metrics.bloomRejected("token")
               return Effect.succeed({ _tag: "Invalid", reason: "unknown" } as const)
             }
             return Effect.flatMap(cache.shared(hash), (shared) => {
-              if (shared === undefined) {
+              if (shared === "absent") {
                 metrics.bloomRejected("token")
                 return Effect.succeed({ _tag: "Invalid", reason: "unknown" } as const)
               }
+              // Redis cannot answer (it died, or is unreachable): the bus that teaches this filter
+              // other instances' tokens is down too, so the store decides. A valid token must not
+              // fail because Redis died; forged ones cost a primary-key lookup until it is back.
+              if (shared === "unavailable") return fromStore(hash, now)
               return Effect.as(cache.remember(shared, now, false), checkLive(shared, now))
             })
           }
-          return Effect.flatMap(cache.sharedAvailable ? cache.shared(hash) : Effect.succeed(undefined), (shared) =>
-            shared === undefined
+          return Effect.flatMap(cache.sharedAvailable ? cache.shared(hash) : Effect.succeed("unavailable" as const), (shared) =>
+            typeof shared === "string"
               ? fromStore(hash, now)
               : Effect.as(cache.remember(shared, now, false), checkLive(shared, now)))
         })

@@ -47,8 +47,12 @@ const LOGINS_EVERY = Duration.seconds(30)
  */
 export class Users extends Context.Service<Users, {
   readonly get: (id: string) => Effect.Effect<UserView | undefined, StoreError>
-  /** False: certainly no user logs in with this; true: ask the store. */
-  readonly mightExist: (login: string) => boolean
+  /**
+   * False: certainly no user logs in with this; true: ask the store. While
+   * Redis cannot answer, the bus that teaches the filter of users added on
+   * other instances is down too: then the store is asked.
+   */
+  readonly mightExist: (login: string) => Effect.Effect<boolean>
   /** After a change to a user: every instance forgets its copies. */
   readonly changed: (id: string, login?: string) => Effect.Effect<void>
 }>()("@marketgate/server/Auth/Users") {
@@ -132,7 +136,11 @@ export class Users extends Context.Service<Users, {
           yield* events.publish({ t: "user-changed", id, login: login?.toLowerCase() })
         })
 
-      return Users.of({ get, mightExist: (login) => logins.mightContain(login.toLowerCase()), changed })
+      const busDown = redis.command("ping", (c) => c.ping()).pipe(Effect.as(false), Effect.orElseSucceed(() => true))
+      const mightExist = (login: string) =>
+        logins.mightContain(login.toLowerCase()) ? Effect.succeed(true) : redis.enabled ? busDown : Effect.succeed(false)
+
+      return Users.of({ get, mightExist, changed })
     })
   )
 }

@@ -13,6 +13,8 @@ import m0012 from "./migrations/0012_oauth_tokens.ts"
 import m0013 from "./migrations/0013_sessions.ts"
 import m0014 from "./migrations/0014_audit_logs.ts"
 import m0015 from "./migrations/0015_auth_state.ts"
+import m0016 from "./migrations/0016_oauth_tokens_revoked.ts"
+import m0017 from "./migrations/0017_sessions_ended.ts"
 import m0020 from "./migrations/0020_watchlists.ts"
 
 // Forward-only, applied in id order at start-up; the table lock taken by the
@@ -32,6 +34,8 @@ export const runMigrations = Migrator.make({})({
     "0013_sessions": m0013,
     "0014_audit_logs": m0014,
     "0015_auth_state": m0015,
+    "0016_oauth_tokens_revoked": m0016,
+    "0017_sessions_ended": m0017,
     "0020_watchlists": m0020
   }),
   table: "schema_migrations"

@@ -77,4 +77,79 @@ describe("auth with Redis killed", () => {
       assert.strictEqual((yield* late.login("loader", "a long enough passphrase")).status, 200)
       assert.strictEqual((yield* late.get("/v1/auth/me")).body.data.name, "loader")
     }), 90_000)
+
+  it.live("two instances, Redis killed: a token issued on A (and a session made on A) is accepted by B at once, from PostgreSQL", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const redis = yield* spawnRedisServer(port)
+      const url = yield* scratchDatabase("authoutage2")
+      const namespace = randomNamespace("authoutage2")
+      const instance = Effect.gen(function*() {
+        const context = yield* Layer.build(
+          testApp(Database.layerFor({ _tag: "Server", url: Redacted.make(url), maxConnections: 4 }), {
+            as: "anonymous",
+            redis: { url: redis.url, namespace },
+            settings: { localTtl: Duration.millis(20), anonymousAccess: false }
+          })
+        )
+        return { context, browser: new Browser(`http://127.0.0.1:${yield* Effect.provide(serverPort, context)}`) }
+      })
+      const a = yield* instance
+      const b = yield* instance
+      const { client, secret } = yield* Context.get(a.context, Clients).add({ name: "load", role: "viewer", rateLimit: null }, "test")
+      yield* Context.get(a.context, Accounts).add({ username: "loader", role: "viewer", password: Redacted.make("a long enough passphrase") })
+      yield* redis.kill
+      // Redis is gone: B can learn of A's new tokens only from PostgreSQL.
+      const failed: Array<string> = []
+      yield* Effect.forEach(
+        Array.from({ length: 60 }, (_, i) => i),
+        (i) =>
+          Effect.gen(function*() {
+            const issued = yield* a.browser.request("/oauth/token", {
+              method: "POST",
+              form: { grant_type: "client_credentials" },
+              headers: { authorization: basicOf(client.clientId, secret) }
+            })
+            if (issued.status !== 200) return failed.push(`${i}: issue ${issued.status} ${JSON.stringify(issued.body)}`)
+            for (const path of ["/v1/auth/me", "/v1/sources"]) {
+              const answer = yield* b.browser.get(path, { authorization: `Bearer ${issued.body.access_token}` })
+              if (answer.status !== 200) failed.push(`${i}: ${path} ${answer.status} ${JSON.stringify(answer.body)}`)
+            }
+            if (i % 10 === 0) {
+              const person = new Browser(a.browser.base)
+              const login = yield* person.login("loader", "a long enough passphrase")
+              if (login.status !== 200) return failed.push(`${i}: login ${login.status}`)
+              const answer = yield* b.browser.get("/v1/auth/me", { cookie: `mg_session=${person.cookies.get("mg_session")}` })
+              if (answer.status !== 200) failed.push(`${i}: session on B ${answer.status} ${JSON.stringify(answer.body)}`)
+            }
+          }),
+        { concurrency: 6 }
+      )
+      assert.deepStrictEqual(failed, [])
+    }), 90_000)
+
+  it.live("two instances, Redis killed: a user added on A logs in on B at once (B's filter of logins cannot hear of it)", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const redis = yield* spawnRedisServer(port)
+      const url = yield* scratchDatabase("authoutage3")
+      const namespace = randomNamespace("authoutage3")
+      const instance = Effect.gen(function*() {
+        const context = yield* Layer.build(
+          testApp(Database.layerFor({ _tag: "Server", url: Redacted.make(url), maxConnections: 4 }), {
+            as: "anonymous",
+            redis: { url: redis.url, namespace }
+          })
+        )
+        return { context, browser: new Browser(`http://127.0.0.1:${yield* Effect.provide(serverPort, context)}`) }
+      })
+      const a = yield* instance
+      const b = yield* instance
+      yield* redis.kill
+      yield* Context.get(a.context, Accounts).add({ username: "newcomer", role: "viewer", password: Redacted.make("a long enough passphrase") })
+      const login = yield* new Browser(b.browser.base).login("newcomer", "a long enough passphrase")
+      assert.strictEqual(login.status, 200, JSON.stringify(login.body))
+      // A name nobody has is still refused.
+      assert.strictEqual((yield* new Browser(b.browser.base).login("nobody", "a long enough passphrase")).status, 401)
+    }), 60_000)
 })

@@ -131,6 +131,16 @@ describe("compose.prod.yaml", () => {
     for (const entry of ["secrets/", "marketgate.env", "backup.env", "backups/"]) assert.include(ignored, entry)
   })
 
+  it("anonymous reads off; Prometheus presents METRICS_TOKEN from a secret file (issue 11)", () => {
+    const env = Fs.readFileSync(Path.join(DIR, "marketgate.env.example"), "utf8")
+    assert.match(env, /^ANONYMOUS_ACCESS=false$/m)
+    assert.include(services.prometheus.secrets, "metrics_token")
+    assert.strictEqual(compose.secrets.metrics_token.file, "./secrets/metrics_token")
+    const prometheus = Yaml.parse(Fs.readFileSync(Path.join(DIR, "prometheus.yml"), "utf8"))
+    const job = prometheus.scrape_configs.find((j: any) => j.job_name === "marketgate")
+    assert.deepStrictEqual(job.authorization, { credentials_file: "/run/secrets/metrics_token" })
+  })
+
   it("every file it mounts exists in the repository", () => {
     for (const [name, s] of Object.entries(services)) {
       for (const volume of (s.volumes ?? []) as Array<string>) {

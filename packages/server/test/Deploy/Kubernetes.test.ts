@@ -242,6 +242,22 @@ describe("rendered objects", () => {
   })
 })
 
+describe("access control in production (issue 11)", () => {
+  // Anonymous reads off in every rendering; the scraper presents METRICS_TOKEN from the pods' own Secret.
+  for (const { name, objects } of renderings.filter((r) => !r.name.includes("restore"))) {
+    it(`${name}: ANONYMOUS_ACCESS=false, and the ServiceMonitor sends the Secret's METRICS_TOKEN`, () => {
+      const config = objects.find((o) => o.kind === "ConfigMap" && String(o.metadata?.name).endsWith("-config"))
+      assert.isDefined(config, "the settings ConfigMap")
+      assert.strictEqual(config!.data.ANONYMOUS_ACCESS, "false")
+      const app = podSpecOf(find(objects, "Deployment"))!.containers[0]
+      const secretName = app.envFrom.find((e: K8sObject) => e.secretRef !== undefined).secretRef.name
+      const monitor = objects.find((o) => o.kind === "ServiceMonitor")
+      if (monitor === undefined) return // a values file may turn the ServiceMonitor off
+      assert.deepStrictEqual(monitor.spec.endpoints[0].authorization, { type: "Bearer", credentials: { name: secretName, key: "METRICS_TOKEN" } })
+    })
+  }
+})
+
 describe("generated from the repository's own files", () => {
   it("the committed copies are what npm run generate:deploy writes", () => {
     assert.deepStrictEqual(staleFiles(), [], "run `npm run generate:deploy` and commit the result")

@@ -107,7 +107,7 @@ const fill = Effect.gen(function*() {
     WHERE extract(isodow FROM d) < 6
     ORDER BY 3, 1, 2`
   // Accounts (issue 11) as a deployment a year in: 5,000 users, 500 API clients issuing a token
-  // each 15 minutes (35,000 tokens, a tenth revoked), 20,000 sessions, 400,000 audit rows.
+  // each 15 minutes (35,000 tokens, a tenth revoked), 20,000 sessions (a third ended), 400,000 audit rows.
   yield* sql`
     INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
     SELECT 'user' || i, 'user' || i || '@example.com', (ARRAY['viewer', 'analyst', 'admin'])[1 + i % 3], '$argon2id$v=19$m=19456,t=2,p=1$x$y',
@@ -119,14 +119,16 @@ const fill = Effect.gen(function*() {
            '2024-01-01'::timestamptz + i * interval '1 day'
     FROM generate_series(1, 500) AS i`
   yield* sql`
-    INSERT INTO oauth_tokens (token_hash, client_id, role, scope, created_at, expires_at, revoked)
+    INSERT INTO oauth_tokens (token_hash, client_id, role, scope, created_at, expires_at, revoked, revoked_at)
     SELECT md5(i::text) || md5((i * 7)::text), 'mgc_client' || lpad((1 + i % 500)::text, 8, '0'), 'viewer', 'viewer',
-           '2025-03-01'::timestamptz + i * interval '15 seconds', '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '1 hour', i % 10 = 0
+           '2025-03-01'::timestamptz + i * interval '15 seconds', '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '1 hour', i % 10 = 0,
+           CASE WHEN i % 10 = 0 THEN '2025-03-01'::timestamptz + i * interval '15 seconds' + interval '10 minutes' END
     FROM generate_series(1, 35000) AS i`
   yield* sql`
-    INSERT INTO sessions (id, user_id, created_at, expires_at, ip_address, user_agent)
+    INSERT INTO sessions (id, user_id, created_at, expires_at, ip_address, user_agent, ended_at)
     SELECT md5('s' || i) || md5('t' || i), 1 + i % 5000, '2025-03-01'::timestamptz + i * interval '20 seconds',
-           '2025-03-01'::timestamptz + i * interval '20 seconds' + interval '30 minutes', ('10.0.' || (i % 250) || '.' || (i % 200))::inet, 'Mozilla/5.0'
+           '2025-03-01'::timestamptz + i * interval '20 seconds' + interval '30 minutes', ('10.0.' || (i % 250) || '.' || (i % 200))::inet, 'Mozilla/5.0',
+           CASE WHEN i % 3 = 0 THEN '2025-03-01'::timestamptz + i * interval '20 seconds' + interval '10 minutes' END
     FROM generate_series(1, 20000) AS i`
   yield* sql`
     INSERT INTO audit_logs (created_at, user_id, client_id, actor, action, outcome, ip_address, user_agent, request_id, trace_id)
@@ -320,6 +322,11 @@ const Q = {
   tokensRevokeClient: { name: "TokenRepo.revokeClient", call: TokenRepo.use((r) => r.revokeClient("mgc_client00000250", ms("2025-03-01T00:00:00Z"))) },
   // The Bloom filter's poll: the tokens issued in the last few seconds (a recent expiry bound).
   tokensLive: { name: "TokenRepo.liveExpiringAfter", call: TokenRepo.use((r) => r.liveExpiringAfter(ms("2025-03-07T01:00:00Z"))) },
+  // Every instance's revocation poll: the tokens revoked in the last few seconds.
+  tokensRevokedAfter: {
+    name: "TokenRepo.revokedAfter",
+    call: TokenRepo.use((r) => r.revokedAfter(ms("2025-03-07T00:59:55Z"), ms("2025-03-07T01:00:00Z")))
+  },
   tokensPurge: { name: "TokenRepo.purge", call: TokenRepo.use((r) => r.purge(ms("2025-03-03T00:00:00Z"))) },
   sessionsInsert: {
     name: "SessionRepo.insert",
@@ -329,8 +336,16 @@ const Q = {
   },
   sessionsById: { name: "SessionRepo.byId", call: SessionRepo.use((r) => r.byId("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7", ms("2025-03-01T00:00:00Z"))) },
   sessionsTouch: { name: "SessionRepo.touch", call: SessionRepo.use((r) => r.touch("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7", ms("2025-03-01T01:00:00Z"))) },
-  sessionsRemove: { name: "SessionRepo.remove", call: SessionRepo.use((r) => r.remove("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7")) },
-  sessionsRemoveForUser: { name: "SessionRepo.removeForUser", call: SessionRepo.use((r) => r.removeForUser("2500")) },
+  sessionsRemove: {
+    name: "SessionRepo.remove",
+    call: SessionRepo.use((r) => r.remove("8ddf878039b70767c4a5bcf4f0c4f65e83f1535f99ab0bf4e9d02dfd85d3e3f7", ms("2025-03-01T01:00:00Z")))
+  },
+  sessionsRemoveForUser: { name: "SessionRepo.removeForUser", call: SessionRepo.use((r) => r.removeForUser("2500", ms("2025-03-01T01:00:00Z"))) },
+  // Every instance's poll of session ends: those of the last few seconds.
+  sessionsEndedAfter: {
+    name: "SessionRepo.endedAfter",
+    call: SessionRepo.use((r) => r.endedAfter(ms("2025-03-03T00:59:55Z"), ms("2025-03-03T01:00:00Z")))
+  },
   sessionsPurge: { name: "SessionRepo.purge", call: SessionRepo.use((r) => r.purge(ms("2025-03-01T06:00:00Z"))) },
   auditInsert: {
     name: "AuditRepo.insertMany",
@@ -441,9 +456,11 @@ const justified: Record<string, ReadonlyArray<Use>> = {
   oauth_tokens_pkey: [scan(Q.tokensByHash), scan(Q.tokensRevoke)],
   oauth_tokens_live_expires_idx: [scan(Q.tokensLive)],
   oauth_tokens_client_live_idx: [scan(Q.tokensRevokeClient)],
+  oauth_tokens_revoked_at_idx: [scan(Q.tokensRevokedAfter)],
   sessions_pkey: [scan(Q.sessionsById), scan(Q.sessionsTouch), scan(Q.sessionsRemove)],
   sessions_user_idx: [scan(Q.sessionsRemoveForUser)],
   sessions_expires_idx: [scan(Q.sessionsPurge)],
+  sessions_ended_at_idx: [scan(Q.sessionsEndedAfter)],
   audit_logs_user_action_created_idx: [scan(Q.auditUserAction), scan(Q.auditUser)],
   audit_logs_ip_created_idx: [scan(Q.auditIp)],
   audit_logs_client_created_idx: [scan(Q.auditClient)],

@@ -107,13 +107,18 @@ export interface RedisServerProcess {
 /**
  * `redis-server --port <port> --save "" --appendonly no` as a child process,
  * ready (answers PING) when this succeeds, killed when the scope closes.
+ * With `dataDir`, every write is in an append-only file there (fsync always),
+ * so a server started again on the same directory has the keys a killed one had.
  */
-export const spawnRedisServer = (port: number) =>
+export const spawnRedisServer = (port: number, options: { readonly dataDir?: string | undefined } = {}) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
+      const persistence = options.dataDir === undefined
+        ? ["--appendonly", "no"]
+        : ["--appendonly", "yes", "--appendfsync", "always", "--dir", options.dataDir]
       const child = ChildProcess.spawn(
         "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--protected-mode", "no"],
         { stdio: ["ignore", "pipe", "pipe"] }
       )
       const output: Array<string> = []
