@@ -1,5 +1,5 @@
 import { MarketgateApi } from "@marketgate/domain/Api"
-import { DataUnavailable, InvalidRequest, Unauthorized, UnknownSymbol } from "@marketgate/domain/ApiErrors"
+import { DataUnavailable, InvalidRequest, Unauthorized } from "@marketgate/domain/ApiErrors"
 import { Caller, type CallerInfo } from "@marketgate/domain/AuthApi"
 import { Forbidden } from "@marketgate/domain/AuthErrors"
 import { MAX_WATCHLIST, type Watchlist } from "@marketgate/domain/Watchlist"
@@ -63,9 +63,8 @@ export const WatchlistHttp = HttpApiBuilder.group(
       .handle("add", ({ params }) =>
         Effect.gen(function*() {
           const userId = yield* ownerOf(yield* Caller)
-          yield* catalog.lookup(params.symbol).pipe(
-            Effect.catchTag("UnknownSymbol", () => Effect.fail(UnknownSymbol.of(params.symbol)))
-          )
+          // An unknown symbol answers 404 (UnknownSymbol) with its sentence.
+          yield* catalog.lookup(params.symbol)
           const added = yield* repo.add(userId, params.symbol, yield* Clock.currentTimeMillis, MAX_WATCHLIST).pipe(Effect.mapError(unavailable))
           const list = yield* answer(userId)
           if (!added && !list.items.some((i) => i.symbol === params.symbol)) {
