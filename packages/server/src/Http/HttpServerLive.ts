@@ -88,7 +88,6 @@ export const layerConfig = Layer.unwrap(
     if (timeouts.requestMs > 0 && timeouts.headersMs > timeouts.requestMs) {
       return yield* Effect.fail(new Error("HTTP_HEADERS_TIMEOUT must not be above HTTP_REQUEST_TIMEOUT (the head is part of the request)"))
     }
-    if (timeouts.dispatchSliceMs <= 0) return yield* Effect.fail(new Error("HTTP_DISPATCH_SLICE must be above zero, e.g. 1 millis"))
     // The kernel's queue of connections not yet accepted (capped by net.core.somaxconn); Node's default is 511.
     const backlog = yield* Config.schema(
       Schema.NumberFromString.pipe(

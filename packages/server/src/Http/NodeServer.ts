@@ -25,7 +25,7 @@ export interface ConnectionTimeouts {
   readonly headersMs: number
   /** Receiving the whole request, head and body; a slow body is cut (408) after it. */
   readonly requestMs: number
-  /** The longest run of request handlers per event-loop turn (FairDispatch.ts). */
+  /** The longest run of request handlers per event-loop turn (FairDispatch.ts); 0: no slicing. */
   readonly dispatchSliceMs: number
 }
 
@@ -51,7 +51,8 @@ export const createServer = (timeouts: ConnectionTimeouts = defaultConnectionTim
     requestTimeout: timeouts.requestMs,
     connectionsCheckingInterval: 1_000
   })
-  dispatchFairly(server, timeouts.dispatchSliceMs)
+  // 0 turns slicing off: handlers then run as Node emits them.
+  if (timeouts.dispatchSliceMs > 0) dispatchFairly(server, timeouts.dispatchSliceMs)
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (error.code === "ECONNRESET")) return socket.destroy()
     const code = error.code ?? ""

@@ -5,6 +5,7 @@ import { HttpHygiene } from "../Auth/HttpHygiene.ts"
 import { newRequestFacts, RequestFacts, servedFromCache } from "../Observability/RequestFacts.ts"
 import { describeDecodeFailure, type FieldProblem } from "./DecodeErrorMessage.ts"
 import { HttpMetrics, SLOW_REQUEST_SECONDS } from "./HttpMetrics.ts"
+import { requestDeadlineConfig, withDeadline } from "./RequestDeadline.ts"
 
 const defaultMessages: Record<number, string> = {
   400: "the request is malformed; see /docs for the parameters of this endpoint",
@@ -104,6 +105,7 @@ export const requestEnvelope = HttpRouter.middleware()(
   Effect.gen(function*() {
     const metrics = yield* HttpMetrics
     const hygiene = yield* HttpHygiene
+    const deadline = withDeadline(yield* requestDeadlineConfig)
     return (app): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> =>
       Effect.withFiber((fiber) => {
         const started = process.hrtime.bigint()
@@ -119,7 +121,7 @@ export const requestEnvelope = HttpRouter.middleware()(
         // A CORS preflight, or a body declared over the limit, is answered without running the route.
         const early = hygiene.before(request, route)
 
-        return (early === undefined ? app : Effect.succeed(early)).pipe(
+        return (early === undefined ? deadline(app) : Effect.succeed(early)).pipe(
           Effect.provideService(RequestFacts, facts),
           // Bodies of undeclared length are cut off at the same limit while being read.
           Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(hygiene.maxBodyBytes(route))),
