@@ -15,26 +15,67 @@ import type * as Http from "node:http"
  * the next connection. Order per connection is kept (FIFO; Node itself queues
  * pipelined answers in order), and the total work is the same.
  *
+ * When the service is short of CPU the queue is where requests wait, so it
+ * is bounded in time: a request that waited `maxWaitMs` (half the request
+ * deadline) is answered at once with a 503 saying the service is overloaded,
+ * without running its handler (load shedding: the work it would add is what
+ * makes everyone late).
+ *
  * Timing uses `performance.now()`: this is Node-level plumbing below the
  * Effect runtime, it measures a slice and never schedules by wall time.
  */
-export const dispatchFairly = (server: Http.Server, sliceMs: number): Http.Server => {
-  const queue: Array<readonly [Http.IncomingMessage, Http.ServerResponse]> = []
+export const OVERLOAD_RETRY_AFTER_SECONDS = 2
+
+const shedBody = (waitedMs: number) =>
+  JSON.stringify({
+    code: 503,
+    data: null,
+    msg: `the service is overloaded: this request waited ${Math.round(waitedMs)} ms for its turn and was not started; ` +
+      `retry in ${OVERLOAD_RETRY_AFTER_SECONDS} seconds, and spread or slow your requests`,
+    performance: { latency_ms: Math.round(waitedMs * 1000) / 1000, trace_id: "", cache_hit: false }
+  })
+
+/** Answers a request that is not run: 503, Retry-After, the /v1 envelope. */
+const shed = (res: Http.ServerResponse, waitedMs: number) => {
+  const body = shedBody(waitedMs)
+  res.writeHead(503, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "retry-after": String(OVERLOAD_RETRY_AFTER_SECONDS),
+    "x-content-type-options": "nosniff"
+  })
+  res.end(body)
+}
+
+export const dispatchFairly = (
+  server: Http.Server,
+  sliceMs: number,
+  options: { readonly maxWaitMs?: number } = {}
+): Http.Server => {
+  const maxWaitMs = options.maxWaitMs ?? Number.POSITIVE_INFINITY
+  const queue: Array<readonly [Http.IncomingMessage, Http.ServerResponse, number]> = []
   let head = 0
   let scheduled = false
   const emit = server.emit.bind(server)
 
   const drain = () => {
     scheduled = false
-    const until = performance.now() + sliceMs
+    let now = performance.now()
+    const until = now + sliceMs
     // At least one request per slice, however slow, so the queue always moves.
     do {
       const next = queue[head]
       if (next === undefined) break
       queue[head++] = undefined as never
       // A closed connection needs no handler: Node answered nothing and nothing waits.
-      if (!next[1].destroyed && !next[0].socket.destroyed) emit("request", next[0], next[1])
-    } while (performance.now() < until)
+      if (next[1].destroyed || next[0].socket.destroyed) continue
+      if (now - next[2] >= maxWaitMs) {
+        shed(next[1], now - next[2])
+      } else {
+        emit("request", next[0], next[1])
+      }
+      now = performance.now()
+    } while (now < until)
     if (head === queue.length) {
       queue.length = 0
       head = 0
@@ -55,7 +96,7 @@ export const dispatchFairly = (server: Http.Server, sliceMs: number): Http.Serve
 
   server.emit = ((event: string | symbol, ...args: Array<unknown>): boolean => {
     if (event !== "request") return emit(event as string, ...args)
-    queue.push([args[0] as Http.IncomingMessage, args[1] as Http.ServerResponse])
+    queue.push([args[0] as Http.IncomingMessage, args[1] as Http.ServerResponse, performance.now()])
     schedule()
     return true
   }) as Http.Server["emit"]

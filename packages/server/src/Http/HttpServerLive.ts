@@ -18,6 +18,7 @@ import { InstrumentsHttp } from "./InstrumentsHttp.ts"
 import { type ConnectionTimeouts, createServer, defaultConnectionTimeouts } from "./NodeServer.ts"
 import { MetricsRoute, NotFoundRoutes } from "./OperationalRoutes.ts"
 import { QuotesHttp } from "./QuotesHttp.ts"
+import { requestDeadlineConfig } from "./RequestDeadline.ts"
 import { Readiness } from "./Readiness.ts"
 import { requestEnvelope } from "./RequestEnvelope.ts"
 import { SourcesHttp } from "./SourcesHttp.ts"
@@ -75,7 +76,9 @@ export const connectionTimeouts: Config.Config<ConnectionTimeouts> = Config.all(
   keepAliveMs: millis("HTTP_KEEP_ALIVE_TIMEOUT", defaultConnectionTimeouts.keepAliveMs),
   headersMs: millis("HTTP_HEADERS_TIMEOUT", defaultConnectionTimeouts.headersMs),
   requestMs: millis("HTTP_REQUEST_TIMEOUT", defaultConnectionTimeouts.requestMs),
-  dispatchSliceMs: millis("HTTP_DISPATCH_SLICE", defaultConnectionTimeouts.dispatchSliceMs)
+  dispatchSliceMs: millis("HTTP_DISPATCH_SLICE", defaultConnectionTimeouts.dispatchSliceMs),
+  // Half the request deadline: a request never waits for its turn longer than it may then run.
+  queueMaxWaitMs: Config.map(requestDeadlineConfig, (d) => Duration.toMillis(d) / 2)
 })
 
 export const layerConfig = Layer.unwrap(

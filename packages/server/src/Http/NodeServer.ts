@@ -27,13 +27,16 @@ export interface ConnectionTimeouts {
   readonly requestMs: number
   /** The longest run of request handlers per event-loop turn (FairDispatch.ts); 0: no slicing. */
   readonly dispatchSliceMs: number
+  /** A request that waited this long for its turn is answered 503 without running (half the request deadline). */
+  readonly queueMaxWaitMs: number
 }
 
 export const defaultConnectionTimeouts: ConnectionTimeouts = {
   keepAliveMs: 65_000,
   headersMs: 10_000,
   requestMs: 30_000,
-  dispatchSliceMs: 1
+  dispatchSliceMs: 1,
+  queueMaxWaitMs: 5_000
 }
 
 /**
@@ -52,7 +55,7 @@ export const createServer = (timeouts: ConnectionTimeouts = defaultConnectionTim
     connectionsCheckingInterval: 1_000
   })
   // 0 turns slicing off: handlers then run as Node emits them.
-  if (timeouts.dispatchSliceMs > 0) dispatchFairly(server, timeouts.dispatchSliceMs)
+  if (timeouts.dispatchSliceMs > 0) dispatchFairly(server, timeouts.dispatchSliceMs, { maxWaitMs: timeouts.queueMaxWaitMs })
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (error.code === "ECONNRESET")) return socket.destroy()
     const code = error.code ?? ""

@@ -57,9 +57,53 @@ describe("HTTP connections: fair dispatch and timeouts", () => {
       server.emit("request", ...fakeRequest(2))
     }).pipe(Effect.map((handled) => assert.deepStrictEqual(handled, [0, 2]))))
 
+  it.effect("a request that waited its maximum for a turn is answered 503 with Retry-After, without running", () =>
+    Effect.callback<{ handled: Array<number>; shed: Array<{ status: number; headers: Record<string, unknown>; body: string }> }>((resume) => {
+      // Each handler is slower than the longest wait, so whoever queued behind the first has waited too long.
+      const server = dispatchFairly(new Http.Server(), 1, { maxWaitMs: 2 })
+      const handled: Array<number> = []
+      const shed: Array<{ status: number; headers: Record<string, unknown>; body: string }> = []
+      server.on("request", (req: Http.IncomingMessage & { n: number }) => {
+        handled.push(req.n)
+        busy(5)
+      })
+      for (let n = 0; n < 3; n++) {
+        const [req] = fakeRequest(n)
+        const res = {
+          destroyed: false,
+          status: 0,
+          headers: {} as Record<string, unknown>,
+          writeHead(status: number, headers: Record<string, unknown>) {
+            this.status = status
+            this.headers = headers
+          },
+          end(body: string) {
+            shed.push({ status: this.status, headers: this.headers, body })
+            if (handled.length + shed.length === 3) resume(Effect.succeed({ handled, shed }))
+          }
+        }
+        server.emit("request", req, res)
+      }
+      setImmediate(() => {
+        if (handled.length + shed.length === 3) resume(Effect.succeed({ handled, shed }))
+      })
+    }).pipe(
+      Effect.map(({ handled, shed }) => {
+        assert.deepStrictEqual(handled, [0])
+        assert.strictEqual(shed.length, 2)
+        for (const answer of shed) {
+          assert.strictEqual(answer.status, 503)
+          assert.strictEqual(answer.headers["retry-after"], "2")
+          const body = JSON.parse(answer.body)
+          assert.strictEqual(body.code, 503)
+          assert.match(body.msg, /^the service is overloaded: .* retry in 2 seconds/)
+        }
+      })
+    ))
+
   it.effect("answers 408 to a client that never finishes its request head", () =>
     Effect.callback<string>((resume) => {
-      const server = createServer({ keepAliveMs: 5_000, headersMs: 1_000, requestMs: 2_000, dispatchSliceMs: 1 })
+      const server = createServer({ keepAliveMs: 5_000, headersMs: 1_000, requestMs: 2_000, dispatchSliceMs: 1, queueMaxWaitMs: 5_000 })
       server.on("request", (_req, res) => res.end("unexpected"))
       server.listen(0, "127.0.0.1", () => {
         const address = server.address() as Net.AddressInfo
