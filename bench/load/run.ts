@@ -197,6 +197,8 @@ interface Recorded {
   readonly byKind: Map<Kind, Samples>
   readonly errors: Map<string, number>
   readonly errorsByKind: Map<Kind, number>
+  /** The first few distinct error messages (`msg` of the envelope), by class. */
+  readonly samples: Map<string, string>
   holdAnswers: number
   requests: number
   lagP99MaxS: number
@@ -209,6 +211,7 @@ const newRecorded = (): Recorded => ({
   byKind: new Map(KINDS.map((k) => [k, new Samples()])),
   errors: new Map(),
   errorsByKind: new Map(),
+  samples: new Map(),
   holdAnswers: 0,
   requests: 0,
   lagP99MaxS: 0,
@@ -283,6 +286,9 @@ const startMarketgate = async (password: string): Promise<Target> => {
       RATE_LIMIT_ADMIN: "100000000",
       CACHE_TTL_QUOTE: "1 hour",
       CACHE_TTL_DAILY: "1 hour",
+      // The simulated provider's paid-tier quota (50 calls/s, 16 at once) would refuse most of the
+      // uncached share with 503s; lifted so the run measures marketgate (BENCH_LOAD_PROVIDER_LIMITS=keep keeps it).
+      ...(process.env.BENCH_LOAD_PROVIDER_LIMITS === "keep" ? {} : { SOURCE_SIMULATED_RATE_PER_SECOND: "100000", SOURCE_SIMULATED_CONCURRENCY: "256" }),
       ...(process.env.BENCH_LOAD_DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.BENCH_LOAD_DATABASE_URL })
     },
     stdio: ["ignore", "pipe", "pipe"]
@@ -419,6 +425,17 @@ const runLoad = async (target: Target): Promise<Recorded> => {
             if (sent >= holdFrom && sent < holdUntil) rec.holdAnswers++
           } else {
             countError(rec, request.kind, `status ${answer.status}`)
+            const key = `${request.kind} ${answer.status}`
+            if (!rec.samples.has(key) && rec.samples.size < 10) {
+              const text = answer.body.toString("utf8")
+              let msg = text.slice(0, 200)
+              try {
+                msg = String((JSON.parse(text) as { msg?: unknown }).msg ?? msg).slice(0, 200)
+              } catch {
+                // not JSON: keep the text
+              }
+              rec.samples.set(key, msg)
+            }
           }
         } catch (error) {
           countError(rec, request.kind, (error as NodeJS.ErrnoException).code ?? String(error))
@@ -468,6 +485,11 @@ const main = async (): Promise<number> => {
   console.log(
     `${vus} virtual users, ramp ${rampS} s, hold ${holdS} s, ramp-down ${rampDownS} s; think time exponential, mean ${thinkMs} ms; ` +
       `one keep-alive connection per user; request timeout ${settings.requestTimeoutMs} ms; seed ${settings.seed}`
+  )
+  console.log(
+    process.env.BENCH_LOAD_PROVIDER_LIMITS === "keep"
+      ? "simulated provider: its paid-tier quota (50 calls/s, 16 at once)"
+      : "simulated provider: quota lifted (SOURCE_SIMULATED_RATE_PER_SECOND=100000, SOURCE_SIMULATED_CONCURRENCY=256)"
   )
   console.log("mix: 35 % cached quotes, 35 % cached bars (1 year daily), 20 % uncached ranges, 5 % POST /v1/bars/batch (3 symbols), 5 % indicators")
   const password = randomBytes(18).toString("base64url")
@@ -530,6 +552,7 @@ const main = async (): Promise<number> => {
   console.log("")
   for (const [name, rec] of results) {
     if (rec.errors.size > 0) console.log(`${name} errors: ${[...rec.errors].map(([k, n]) => `${k} × ${n}`).join(", ")}`)
+    for (const [key, msg] of rec.samples) console.log(`  e.g. ${key}: ${msg}`)
   }
   console.log("latency: each answer's time from sending to its last byte, all phases; req/s (hold): 2xx answers to requests sent during the hold / hold seconds;")
   console.log("loop lag: worst one-second p99 of the event-loop delay (marketgate: prom-client's nodejs_eventloop_lag_p99_seconds; bare: monitorEventLoopDelay);")
