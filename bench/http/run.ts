@@ -32,7 +32,9 @@ import { fileURLToPath } from "node:url"
 import type { BareRoute, BareServerConfig, BareServerMessage } from "./bare-server.ts"
 
 const HOST = "127.0.0.1"
+/** The closed-loop scenarios: every endpoint at 10 connections, then cached quotes at 1,000. */
 const CONNECTIONS = 10
+const MANY_CONNECTIONS = 1_000
 const READY_TIMEOUT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 10_000
 const CACHE_TTL = "1 hour"
@@ -47,10 +49,33 @@ interface Endpoint {
   readonly path: string
 }
 
+const quotes: Endpoint = { name: "GET /v1/quotes (5 symbols)", path: "/v1/quotes?symbols=600519.SH,000001.SZ,AAPL.US,MSFT.US,300750.SZ" }
 const endpoints: ReadonlyArray<Endpoint> = [
-  { name: "GET /v1/quotes (5 symbols)", path: "/v1/quotes?symbols=600519.SH,000001.SZ,AAPL.US,MSFT.US,300750.SZ" },
+  quotes,
   { name: "GET /v1/bars 1d, 1 year", path: "/v1/bars/600519.SH?interval=1d&from=2024-01-01&to=2024-12-31" }
 ]
+
+interface Scenario {
+  readonly endpoint: Endpoint
+  readonly connections: number
+}
+
+/**
+ * What runs, in order. BENCH_SCENARIOS picks some: `c10` (every endpoint at 10
+ * connections), `c1000` (cached quotes at 1,000 connections); default both.
+ */
+const scenarios = (): ReadonlyArray<Scenario> => {
+  const raw = (process.env.BENCH_SCENARIOS ?? "c10,c1000").split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+  const known = new Set(["c10", "c1000"])
+  const unknown = raw.filter((s) => !known.has(s))
+  if (unknown.length > 0 || raw.length === 0) {
+    throw new Error(`BENCH_SCENARIOS must list c10 and/or c1000 (comma-separated), got ${JSON.stringify(process.env.BENCH_SCENARIOS)}`)
+  }
+  return [
+    ...(raw.includes("c10") ? endpoints.map((endpoint) => ({ endpoint, connections: CONNECTIONS })) : []),
+    ...(raw.includes("c1000") ? [{ endpoint: quotes, connections: MANY_CONNECTIONS }] : [])
+  ]
+}
 
 const positiveSeconds = (name: string, fallback: number): number => {
   const raw = process.env[name]
@@ -343,15 +368,20 @@ interface Measured {
   /** Latency percentiles of the 2xx answers in ms, from autocannon's per-response times (µs precision). */
   readonly p50: number
   readonly p99: number
+  /** Request errors by kind (`ECONNRESET`, `timeout` …), from autocannon's reqError events. */
+  readonly errorKinds: Readonly<Record<string, number>>
 }
 
 interface Row {
   readonly endpoint: string
+  readonly connections: number
   readonly target: "bare node:http" | "Fastify peer" | "marketgate"
   readonly measured: Measured
   /** req/s over the bare peer's, and over the Fastify peer's (marketgate only). */
   readonly ratio: number | undefined
   readonly vsFastify?: number | undefined
+  /** p99 over the bare peer's p99 in the same scenario (not for the bare peer itself). */
+  readonly p99VsBare?: number | undefined
 }
 
 /** Response times of one run, kept in a preallocated, bounded buffer. */
@@ -376,15 +406,20 @@ class LatencyRecorder {
   }
 }
 
-const measure = async (url: string, duration: number, warmup: number): Promise<Measured> => {
-  const instance = autocannon({ url, connections: CONNECTIONS, duration, warmup: { connections: CONNECTIONS, duration: warmup } })
+const measure = async (url: string, connections: number, duration: number, warmup: number): Promise<Measured> => {
+  const instance = autocannon({ url, connections, duration, warmup: { connections, duration: warmup } })
   // With a warm-up, the returned instance emits only the measured run's responses.
   const latencies = new LatencyRecorder()
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.record(responseTime)
   })
+  const errorKinds: Record<string, number> = {}
+  instance.on("reqError", (error: NodeJS.ErrnoException) => {
+    const kind = error.code ?? (error.message === "request timed out" ? "timeout" : error.message)
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1
+  })
   const result = await withTimeout(instance, (duration + warmup) * 1000 + 30_000, `autocannon ${url}`)
-  return { result, p50: latencies.percentile(50), p99: latencies.percentile(99) }
+  return { result, p50: latencies.percentile(50), p99: latencies.percentile(99), errorKinds }
 }
 
 const errorsOf = (r: Result) => r.errors + r.non2xx
@@ -392,9 +427,10 @@ const errorsOf = (r: Result) => r.errors + r.non2xx
 const fmt = (n: number, digits: number) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 const printTable = (rows: ReadonlyArray<Row>) => {
-  const header = ["endpoint", "target", "req/s (mean)", "p50 ms", "p99 ms", "errors/non-2xx", "2xx answers", "secs", "vs bare", "vs Fastify"]
+  const header = ["endpoint", "conns", "target", "req/s (mean)", "p50 ms", "p99 ms", "errors/non-2xx", "2xx answers", "secs", "vs bare", "vs Fastify", "p99 vs bare"]
   const body = rows.map((row) => [
     row.endpoint,
+    fmt(row.connections, 0),
     row.target,
     fmt(row.measured.result.requests.mean, 0),
     fmt(row.measured.p50, 2),
@@ -403,10 +439,11 @@ const printTable = (rows: ReadonlyArray<Row>) => {
     fmt(row.measured.result["2xx"], 0),
     fmt(row.measured.result.duration, 1),
     row.ratio === undefined ? "1.00" : `${fmt(row.ratio, 2)}`,
-    row.vsFastify === undefined ? "" : `${fmt(row.vsFastify, 2)}`
+    row.vsFastify === undefined ? "" : `${fmt(row.vsFastify, 2)}`,
+    row.p99VsBare === undefined ? "" : `${fmt(row.p99VsBare, 2)}`
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]?.length ?? 0)))
-  const right = new Set([2, 3, 4, 5, 6, 7, 8, 9])
+  const right = new Set([1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
   const line = (cells: ReadonlyArray<string>) =>
     `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(" | ")} |`
   console.log(line(header))
@@ -421,8 +458,8 @@ const main = async (): Promise<number> => {
   console.log(`marketgate HTTP benchmark — ${new Date().toISOString()}`)
   console.log(`node ${process.version}, ${availableParallelism()} CPUs (${cpuModel}), load generator and both servers share them`)
   console.log(
-    `autocannon: ${CONNECTIONS} connections, ${warmup} s warm-up + ${duration} s measured per run, ${HOST} only; ` +
-      `bare peer first, then the Fastify peer, then marketgate, per endpoint`
+    `autocannon: ${scenarios().map((s) => `${s.endpoint.name} at ${s.connections} connections`).join("; ")}; ` +
+      `${warmup} s warm-up + ${duration} s measured per run, ${HOST} only; bare peer first, then the Fastify peer, then marketgate, per scenario`
   )
   console.log(`marketgate: LOG_LEVEL=warn, CACHE_TTL_QUOTE=${CACHE_TTL}, CACHE_TTL_DAILY=${CACHE_TTL} (every measured request is a cache hit)`)
   console.log("marketgate: fresh embedded store (PGlite) in a temp DATA_DIR; DATABASE_*, SIMULATED_*, CACHE_TTL_* from the shell are not passed on")
@@ -462,42 +499,52 @@ const main = async (): Promise<number> => {
 
     const rows: Array<Row> = []
     let failed = false
-    for (const endpoint of endpoints) {
-      const bareRun = await measure(`${bare.base}${endpoint.path}`, duration, warmup)
+    for (const { endpoint, connections } of scenarios()) {
+      const label = `${endpoint.name} at ${connections} connections`
+      const bareRun = await measure(`${bare.base}${endpoint.path}`, connections, duration, warmup)
       const bareResult = bareRun.result
-      rows.push({ endpoint: endpoint.name, target: "bare node:http", measured: bareRun, ratio: undefined })
-      const fastifyRun = await measure(`${fastify.base}${endpoint.path}`, duration, warmup)
-      rows.push({ endpoint: endpoint.name, target: "Fastify peer", measured: fastifyRun, ratio: fastifyRun.result.requests.mean / bareResult.requests.mean })
+      rows.push({ endpoint: endpoint.name, connections, target: "bare node:http", measured: bareRun, ratio: undefined })
+      const fastifyRun = await measure(`${fastify.base}${endpoint.path}`, connections, duration, warmup)
+      rows.push({
+        endpoint: endpoint.name,
+        connections,
+        target: "Fastify peer",
+        measured: fastifyRun,
+        ratio: fastifyRun.result.requests.mean / bareResult.requests.mean,
+        p99VsBare: fastifyRun.p99 / bareRun.p99
+      })
 
       const missesBefore = await cacheMisses(mg)
       const logLinesBefore = mg.output.total
-      const mgRun = await measure(`${mg.base}${endpoint.path}`, duration, warmup)
+      const mgRun = await measure(`${mg.base}${endpoint.path}`, connections, duration, warmup)
       const mgResult = mgRun.result
       const missesAfter = await cacheMisses(mg)
       rows.push({
         endpoint: endpoint.name,
+        connections,
         target: "marketgate",
         measured: mgRun,
         ratio: mgResult.requests.mean / bareResult.requests.mean,
-        vsFastify: mgResult.requests.mean / fastifyRun.result.requests.mean
+        vsFastify: mgResult.requests.mean / fastifyRun.result.requests.mean,
+        p99VsBare: mgRun.p99 / bareRun.p99
       })
       console.log(
-        `done: ${endpoint.name} (bare ${fmt(bareResult.requests.mean, 0)} req/s, Fastify ${fmt(fastifyRun.result.requests.mean, 0)} req/s, ` +
+        `done: ${label} (bare ${fmt(bareResult.requests.mean, 0)} req/s, Fastify ${fmt(fastifyRun.result.requests.mean, 0)} req/s, ` +
           `marketgate ${fmt(mgResult.requests.mean, 0)} req/s, ` +
           `cache misses during the marketgate run: ${missesAfter - missesBefore})`
       )
 
       if (!isRunning(mg.child)) {
-        console.error(`FAIL: marketgate exited during the ${endpoint.name} run (code ${mg.child.exitCode}, signal ${mg.child.signalCode})`)
+        console.error(`FAIL: marketgate exited during the ${label} run (code ${mg.child.exitCode}, signal ${mg.child.signalCode})`)
         failed = true
         break
       }
       if (missesAfter !== missesBefore) {
-        console.error(`FAIL: ${missesAfter - missesBefore} cache misses during the marketgate ${endpoint.name} run; figures are not the cached path`)
+        console.error(`FAIL: ${missesAfter - missesBefore} cache misses during the marketgate ${label} run; figures are not the cached path`)
         failed = true
       }
       if (mg.output.total !== logLinesBefore) {
-        console.error(`note: marketgate wrote ${mg.output.total - logLinesBefore} log lines at warn or above during the ${endpoint.name} run`)
+        console.error(`note: marketgate wrote ${mg.output.total - logLinesBefore} log lines at warn or above during the ${label} run`)
       }
     }
 
@@ -510,11 +557,29 @@ const main = async (): Promise<number> => {
     console.log("errors include timeouts; vs bare: req/s / bare node:http req/s for the same endpoint and bytes;")
     console.log("vs Fastify: marketgate req/s / Fastify peer req/s (the same work in Fastify 5 + bentocache + prom-client).")
 
+    console.log("p99 vs bare: p99 / bare node:http p99 in the same scenario (the 1,000-connection goal: at most 2.00).")
+    console.log("")
+
     for (const row of rows) {
       const r = row.measured.result
       if (errorsOf(r) > 0) {
-        console.error(`FAIL: ${row.target} ${row.endpoint}: ${r.errors} errors (${r.timeouts} timeouts), ${r.non2xx} non-2xx`)
-        failed = true
+        const kinds = Object.entries(row.measured.errorKinds).map(([kind, n]) => `${kind} ${n}`).join(", ")
+        const what = `${row.target} ${row.endpoint} at ${row.connections} connections: ${r.errors} errors (${r.timeouts} timeouts${
+          kinds === "" ? "" : `; ${kinds}`
+        }), ${r.non2xx} non-2xx`
+        // The peers are yardsticks: their errors are reported, marketgate's fail the run.
+        if (row.target === "marketgate") {
+          console.error(`FAIL: ${what}`)
+          failed = true
+        } else {
+          console.log(`note: ${what}`)
+        }
+      }
+      if (row.target === "marketgate" && row.connections === MANY_CONNECTIONS && row.p99VsBare !== undefined) {
+        console.log(
+          `1,000-connection goal (0 errors, p99 ≤ 2× bare): errors ${errorsOf(r)}, p99 ${fmt(row.measured.p99, 1)} ms = ` +
+            `${fmt(row.p99VsBare, 2)}× bare → ${errorsOf(r) === 0 && row.p99VsBare <= 2 ? "met" : "NOT met"}`
+        )
       }
     }
     if (failed) mg.output.dump("marketgate")

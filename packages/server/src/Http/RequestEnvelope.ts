@@ -11,6 +11,7 @@ import { describeDecodeFailure, type FieldProblem } from "./DecodeErrorMessage.t
 import { gzipWithTail } from "./GzipSplice.ts"
 import { HttpMetrics, SLOW_REQUEST_SECONDS } from "./HttpMetrics.ts"
 import { acceptsGzip, noneMatch } from "./Negotiation.ts"
+import { requestDeadlineConfig, withDeadline } from "./RequestDeadline.ts"
 
 /**
  * The GET endpoints whose answers are read from the cache and nothing else,
@@ -160,6 +161,7 @@ export const requestEnvelope = HttpRouter.middleware()(
     const hygiene = yield* HttpHygiene
     const answers = yield* AnswerCache
     const authentication = yield* Authentication
+    const deadline = withDeadline(yield* requestDeadlineConfig)
     return (app): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> =>
       Effect.withFiber((fiber) => {
         const started = process.hrtime.bigint()
@@ -178,13 +180,13 @@ export const requestEnvelope = HttpRouter.middleware()(
         const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
         let answer = cacheable === undefined ? undefined : answers.lookup(request.url, now)
         let handler: Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpRouter.Provided> = early === undefined
-          ? app
+          ? deadline(app)
           : Effect.succeed(early)
         if (cacheable !== undefined && answer !== undefined) {
           // Role and quota as for every request. A refusal takes the whole route, which answers
           // it as HttpApi does (the refusal is remembered for the request, not judged again).
           handler = authentication.bearer(Effect.succeed(FROM_ANSWER), { credential: noCredential, ...cacheable }).pipe(
-            Effect.catch(() => app)
+            Effect.catch(() => deadline(app))
           )
         } else if (cacheable !== undefined) {
           facts.reads = []
