@@ -1,20 +1,12 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
+import { Effect } from "effect"
 import * as Path from "node:path"
 import { freePort } from "../support/RedisTest.ts"
 import { ReplayServer } from "../support/ReplayServer.ts"
-import { spawnService } from "../support/ServiceProcess.ts"
+import { awaitReady, getJson, spawnService } from "../support/ServiceProcess.ts"
 import { tempDir } from "../support/TestDatabase.ts"
 
-const get = (port: number, path: string) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, body: await r.json() as any })))
-
-const awaitReady = (port: number) =>
-  get(port, "/ready").pipe(
-    Effect.catchDefect(() => Effect.succeed({ status: 0, body: null })),
-    Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (r) => r.status === 200 }),
-    Effect.timeout("60 seconds")
-  )
+const get = getJson
 
 // GET /v1/market/moneyflow from the service as its own process: in the real
 // world over the replay server's recorded ranking, and in the demo world.

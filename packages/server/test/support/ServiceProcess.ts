@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect } from "effect"
+import { Deferred, Duration, Effect, Schedule } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 
@@ -89,3 +89,15 @@ export const spawnService = (env: Record<string, string>, args: ReadonlyArray<st
  * own process, killed when the scope closes if it is still running.
  */
 export const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>) => spawnNode("cli", cli, args, env)
+
+/** GET on a service process's loopback port: status and parsed JSON body. */
+export const getJson = (port: number, path: string) =>
+  Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => ({ status: r.status, body: await r.json() as any })))
+
+/** Polls /ready until 200 (at most 60 s); refused connections while it starts count as not ready. */
+export const awaitReady = (port: number) =>
+  getJson(port, "/ready").pipe(
+    Effect.catchDefect(() => Effect.succeed({ status: 0, body: null })),
+    Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (r) => r.status === 200 }),
+    Effect.timeout("60 seconds")
+  )
