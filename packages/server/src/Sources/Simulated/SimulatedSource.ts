@@ -300,6 +300,7 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
     })
 
     // Every stock and ETF of the market (indices are not in a snapshot), quoted at one instant.
+    const SNAPSHOT_CHUNK = 100
     const snapshot = Effect.fn("SimulatedSource.snapshot")(function*(market: Market) {
       yield* Effect.annotateCurrentSpan({ "datasource.name": NAME, market })
       return yield* call(
@@ -307,7 +308,14 @@ export const makeSimulatedSource = (options: SimulatedOptions) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const listed = simulatedUniverse().filter((i) => i.market === market && i.kind !== "index")
-          return { quotes: listed.map((i) => quoteOf(snapshotPath(i), now)), expected: listed.length }
+          const quotes: Array<Quote> = []
+          for (let start = 0; start < listed.length; start += SNAPSHOT_CHUNK) {
+            for (const instrument of listed.slice(start, start + SNAPSHOT_CHUNK)) quotes.push(quoteOf(snapshotPath(instrument), now))
+            // The first snapshot walks thousands of paths to today (seconds of CPU): yield between
+            // chunks so the requests that arrive meanwhile are served, not queued behind it.
+            yield* Effect.yieldNow
+          }
+          return { quotes, expected: listed.length }
         })
       )
     })
