@@ -268,6 +268,17 @@ test.describe("stream limits", () => {
         expect(r.status).toBe(200)
       }
       await failsWith(await request.get("/v1/stream/quotes?symbols=600519.SH"), 429, /already has 2 open streams/)
+      // A signed-in user counts as themselves, not as the address they share with others.
+      const login = await fetch(`${app.url}/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: app.admin.username, password: app.admin.password })
+      })
+      const session = login.headers.getSetCookie().find((c) => c.startsWith("mg_session="))!.split(";")[0]!
+      const mine = new AbortController()
+      controllers.push(mine)
+      const own = await fetch(`${app.url}/v1/stream/quotes?symbols=600519.SH`, { signal: mine.signal, headers: { cookie: session } })
+      expect(own.status).toBe(200)
     } finally {
       for (const c of controllers) c.abort()
     }

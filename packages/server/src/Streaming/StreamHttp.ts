@@ -1,4 +1,5 @@
 import { MarketgateApi } from "@marketgate/domain/Api"
+import { Caller, type CallerInfo } from "@marketgate/domain/AuthApi"
 import type { QuoteStreamEvent } from "@marketgate/domain/QuoteStream"
 import { DateTime, Effect, Layer, Option, Stream } from "effect"
 import { HttpServerRequest } from "effect/http"
@@ -7,6 +8,9 @@ import { MarketData } from "../MarketData/MarketData.ts"
 import { QuoteHub } from "./QuoteHub.ts"
 import { makeStreamLimits } from "./StreamLimits.ts"
 import { StreamSettingsConfig } from "./StreamSettings.ts"
+
+/** Whose streams count together: a user's or an API client's wherever they connect from; anonymous readers per address. */
+const streamOwner = (caller: CallerInfo, address: string) => caller.kind === "anonymous" ? `ip:${address}` : `${caller.kind}:${caller.id}`
 
 const ended = (reason: string): QuoteStreamEvent => ({ event: "end", data: { reason } })
 const END = ended("the server is shutting down; reconnect")
@@ -33,7 +37,7 @@ export const StreamHttp = HttpApiBuilder.group(
     return handlers.handle("quotes", ({ query }) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const client = Option.getOrElse(request.remoteAddress, () => "unknown")
+        const client = streamOwner(yield* Caller, Option.getOrElse(request.remoteAddress, () => "unknown"))
         const release = yield* limits.acquire(client)
         // No quote for any symbol (404) and unavailable quotes (503) answer before the stream opens.
         yield* marketData.quotes(query.symbols).pipe(Effect.onError(() => release))
