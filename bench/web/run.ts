@@ -75,7 +75,8 @@ const main = async () => {
   const port = await freePort()
   const dataDir = await mkdtemp(join(tmpdir(), "mg-bench-web-"))
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "packages/server/src/main.ts")], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+    // Anonymous reads are limited per address (60 a minute); every page load here comes from one address.
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", RATE_LIMIT_ANONYMOUS: "100000000" },
     stdio: ["ignore", "inherit", "inherit"]
   })
   const base = `http://127.0.0.1:${port}`
