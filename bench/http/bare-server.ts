@@ -9,6 +9,7 @@
  * and serves until it is killed or its parent goes away.
  */
 import { createServer, type OutgoingHttpHeaders } from "node:http"
+import { listenAndReport, type PeerMessage, runPeer } from "../support/ipcPeer.ts"
 
 export interface BareRoute {
   /** Path and query exactly as requested, e.g. `/v1/quotes?symbols=…`. */
@@ -25,13 +26,7 @@ export interface BareServerConfig {
   readonly routes: ReadonlyArray<BareRoute>
 }
 
-export type BareServerMessage =
-  | { readonly type: "listening"; readonly port: number }
-  | { readonly type: "error"; readonly message: string }
-
-const send = (message: BareServerMessage) => {
-  process.send?.(message)
-}
+export type BareServerMessage = PeerMessage
 
 const serve = (config: BareServerConfig) => {
   const routes = new Map<string, { status: number; headers: OutgoingHttpHeaders; body: Buffer }>()
@@ -55,31 +50,7 @@ const serve = (config: BareServerConfig) => {
     res.writeHead(route.status, route.headers)
     res.end(route.body)
   })
-  server.on("error", (error) => {
-    send({ type: "error", message: error.message })
-    process.exit(1)
-  })
-  server.listen(0, config.host, () => {
-    const address = server.address()
-    if (address === null || typeof address === "string") {
-      send({ type: "error", message: "no TCP address" })
-      process.exit(1)
-    }
-    send({ type: "listening", port: address.port })
-  })
+  listenAndReport(server, config.host)
 }
 
-if (process.send === undefined) {
-  console.error("bare-server.ts is started by bench/http/run.ts over IPC, not on its own")
-  process.exit(2)
-}
-
-process.once("message", (message: BareServerConfig) => {
-  if (message?.type !== "config") {
-    send({ type: "error", message: "expected a config message" })
-    process.exit(1)
-  }
-  serve(message)
-})
-// The parent went away (crash, kill -9): do not linger.
-process.on("disconnect", () => process.exit(0))
+runPeer("bare-server.ts", "bench/http/run.ts", serve)

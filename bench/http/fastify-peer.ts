@@ -14,11 +14,8 @@ import { memoryDriver } from "bentocache/drivers/memory"
 import Fastify from "fastify"
 import { randomBytes, randomUUID } from "node:crypto"
 import * as Prom from "prom-client"
-import type { BareServerConfig, BareServerMessage } from "./bare-server.ts"
-
-const send = (message: BareServerMessage) => {
-  process.send?.(message)
-}
+import { runPeer, sendToParent } from "../support/ipcPeer.ts"
+import type { BareServerConfig } from "./bare-server.ts"
 
 const SYMBOL_PATTERN = "^(?:\\d{6}\\.(?:SH|SZ|sh|sz)|[A-Za-z][A-Za-z0-9]{0,5}(?:-[A-Za-z])?\\.(?:US|us))$"
 const SYMBOL = new RegExp(SYMBOL_PATTERN)
@@ -119,22 +116,7 @@ const serve = async (config: BareServerConfig) => {
   app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
 
   const address = await app.listen({ host: config.host, port: 0 })
-  send({ type: "listening", port: Number(new URL(address).port) })
+  sendToParent({ type: "listening", port: Number(new URL(address).port) })
 }
 
-if (process.send === undefined) {
-  console.error("fastify-peer.ts is started by bench/http/run.ts over IPC, not on its own")
-  process.exit(2)
-}
-
-process.once("message", (message: BareServerConfig) => {
-  if (message?.type !== "config") {
-    send({ type: "error", message: "expected a config message" })
-    process.exit(1)
-  }
-  serve(message).catch((error: unknown) => {
-    send({ type: "error", message: error instanceof Error ? error.message : String(error) })
-    process.exit(1)
-  })
-})
-process.on("disconnect", () => process.exit(0))
+runPeer("fastify-peer.ts", "bench/http/run.ts", serve)

@@ -11,6 +11,7 @@
  */
 import { createServer } from "node:http"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { listenAndReport, type PeerMessage, runPeer } from "../support/ipcPeer.ts"
 
 export interface LoadPeerAnswer {
   /** The path prefix it answers (`/v1/quotes`, `/v1/bars/`, `/v1/indicators/`, `/v1/bars/batch`). */
@@ -26,13 +27,7 @@ export interface LoadPeerConfig {
   readonly answers: ReadonlyArray<LoadPeerAnswer>
 }
 
-export type LoadPeerMessage =
-  | { readonly type: "listening"; readonly port: number }
-  | { readonly type: "error"; readonly message: string }
-
-const send = (message: LoadPeerMessage) => {
-  process.send?.(message)
-}
+export type LoadPeerMessage = PeerMessage
 
 const serve = (config: LoadPeerConfig) => {
   // Longest prefix first, so /v1/bars/batch wins over /v1/bars/.
@@ -63,30 +58,7 @@ const serve = (config: LoadPeerConfig) => {
       res.end(answer.body)
     })
   })
-  server.on("error", (error) => {
-    send({ type: "error", message: error.message })
-    process.exit(1)
-  })
-  server.listen({ port: 0, host: config.host, backlog: 4096 }, () => {
-    const address = server.address()
-    if (address === null || typeof address === "string") {
-      send({ type: "error", message: "no TCP address" })
-      process.exit(1)
-    }
-    send({ type: "listening", port: address.port })
-  })
+  listenAndReport(server, config.host, 4096)
 }
 
-if (process.send === undefined) {
-  console.error("bare-peer.ts is started by bench/load/run.ts over IPC, not on its own")
-  process.exit(2)
-}
-
-process.once("message", (message: LoadPeerConfig) => {
-  if (message?.type !== "config") {
-    send({ type: "error", message: "expected a config message" })
-    process.exit(1)
-  }
-  serve(message)
-})
-process.on("disconnect", () => process.exit(0))
+runPeer("bare-peer.ts", "bench/load/run.ts", serve)
